@@ -1,0 +1,38 @@
+# Two commands on a fresh machine (python3, pip and make are all that is assumed):
+#   make serve   start the embedded service (SQLite + local disk + in-process events)
+#   make test    install what the tests need and run them
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+DATA   ?= ./aos-data
+
+.PHONY: serve test lint install install-test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+serve: install
+	$(BIN)/aos serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: install-test
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

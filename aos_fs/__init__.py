@@ -1,0 +1,1 @@
+"""aos_fs: the aos:// fsspec filesystem and the typed client."""

@@ -1,0 +1,1 @@
+"""aos_widgets: Jupyter panels for AOS."""

@@ -1,0 +1,9 @@
+"""`python -m aos_server` is `aos`."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

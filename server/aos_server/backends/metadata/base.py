@@ -1,0 +1,293 @@
+"""The MetadataStore contract: every metadata backend (SQLite, PostgreSQL) implements it.
+
+A store hands out sessions. `read()` gives a consistent snapshot; `write()` gives a transaction that
+commits when the block exits normally and rolls back on any exception, cancellation included. Events
+appended inside a write session commit atomically with the change they describe.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from aos_fs.models import (
+    License,
+    ObjectVersion,
+    Permission,
+    Relation,
+    Resource,
+    Stats,
+    Token,
+    User,
+)
+
+SortKey = Literal["name", "created_at", "updated_at", "size"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    token: Token
+    secret_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class S3CredentialRecord:
+    access_key_id: str
+    secret_sealed: bytes
+    user_id: str
+    token_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    seq: int
+    id: str
+    type: str
+    resource_id: str | None
+    actor_id: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class MetadataSession(ABC):
+    """Operations inside one snapshot (read) or transaction (write)."""
+
+    # -- resources ------------------------------------------------------------------------------
+    @abstractmethod
+    async def insert_resource(self, res: Resource) -> None:
+        """Insert a new resource. Raises `AlreadyExists` for a second live project of one name."""
+
+    @abstractmethod
+    async def update_resource(self, res: Resource) -> None:
+        """Overwrite the stored row of `res.id` with `res` (the service computes the new state)."""
+
+    @abstractmethod
+    async def get_resource(self, resource_id: str) -> Resource | None:
+        """Return the resource, deleted ones included, or `None` when absent."""
+
+    @abstractmethod
+    async def get_resources(self, ids: Sequence[str]) -> list[Resource]:
+        """Return the resources that exist among `ids`, in no particular order."""
+
+    @abstractmethod
+    async def get_project_by_name(self, name: str) -> Resource | None:
+        """Return the live (not deleted) project called `name`, or `None`."""
+
+    @abstractmethod
+    async def list_projects(self, *, after: str | None, limit: int) -> list[Resource]:
+        """Live projects ordered by name, starting after the name `after`."""
+
+    @abstractmethod
+    async def get_child(self, parent_id: str, name: str) -> Resource | None:
+        """Return the live child called `name` of `parent_id` (a belongs_to edge), or `None`."""
+
+    @abstractmethod
+    async def list_children(
+        self,
+        parent_id: str,
+        *,
+        sort: SortKey = "name",
+        descending: bool = False,
+        after: tuple[Any, str] | None = None,
+        limit: int = 1000,
+        prefix: str | None = None,
+    ) -> list[Resource]:
+        """Children of `parent_id` in (sort key, id) order, strictly after the cursor `after`.
+
+        `prefix` keeps only children whose name starts with it (a literal prefix, not a pattern).
+        """
+
+    @abstractmethod
+    async def parent_ids(self, resource_id: str) -> list[str]:
+        """Ids of the resources that `resource_id` belongs to (belongs_to edges only)."""
+
+    @abstractmethod
+    async def ancestor_ids(self, resource_id: str) -> set[str]:
+        """All ids above `resource_id` along belongs_to edges (the resource itself excluded)."""
+
+    @abstractmethod
+    async def stats(self, resource_id: str) -> Stats:
+        """Object count, total size and last change of everything below `resource_id`."""
+
+    # -- relations ------------------------------------------------------------------------------
+    @abstractmethod
+    async def add_relation(self, rel: Relation, *, child_name: str | None = None) -> None:
+        """Add an edge. For belongs_to, `child_name` enforces unique names among siblings
+        (raises `AlreadyExists`)."""
+
+    @abstractmethod
+    async def remove_relation(self, rel: Relation) -> bool:
+        """Remove an edge; returns whether it existed."""
+
+    @abstractmethod
+    async def relations_of(self, resource_id: str) -> list[Relation]:
+        """All edges where `resource_id` is origin or target."""
+
+    @abstractmethod
+    async def rename_child_edges(self, child_id: str, new_name: str) -> None:
+        """Update the sibling-unique name on every belongs_to edge into `child_id`."""
+
+    @abstractmethod
+    async def mark_deleted_edges(self, child_id: str, parent_ids: Sequence[str], op: str) -> None:
+        """Turn the belongs_to edges parent→child into `deleted` edges tagged with `op`."""
+
+    @abstractmethod
+    async def set_deletion_op(self, resource_id: str, op: str | None) -> None:
+        """Tag a resource with the deletion operation that removed it (None clears the tag)."""
+
+    @abstractmethod
+    async def deletion_op(self, resource_id: str) -> str | None:
+        """The deletion operation that removed `resource_id`, or `None`."""
+
+    @abstractmethod
+    async def ids_deleted_by(self, op: str) -> list[str]:
+        """Ids of the resources tagged with deletion operation `op`."""
+
+    @abstractmethod
+    async def restore_deleted_edges(self, op: str) -> list[tuple[str, str]]:
+        """Turn the `deleted` edges of `op` back into belongs_to; returns (parent, child) pairs."""
+
+    # -- object versions ------------------------------------------------------------------------
+    @abstractmethod
+    async def insert_version(self, version: ObjectVersion, blob_key: str | None) -> None:
+        """Insert a revision. Raises `AlreadyExists` if that revision number is taken."""
+
+    @abstractmethod
+    async def get_version(self, object_id: str, revision: int) -> ObjectVersion | None: ...
+
+    @abstractmethod
+    async def get_version_by_id(self, version_id: str) -> ObjectVersion | None: ...
+
+    @abstractmethod
+    async def list_versions(self, object_id: str) -> list[ObjectVersion]:
+        """All revisions, oldest first."""
+
+    @abstractmethod
+    async def blob_key(self, version_id: str) -> str | None:
+        """The blob holding a revision's bytes, or `None` (metadata-only)."""
+
+    @abstractmethod
+    async def blob_key_in_use(self, blob_key: str) -> bool: ...
+
+    # -- users, tokens, permissions, credentials, licenses -------------------------------------
+    @abstractmethod
+    async def insert_user(self, user: User) -> None:
+        """Raises `AlreadyExists` when the name is taken."""
+
+    @abstractmethod
+    async def update_user(self, user: User) -> None: ...
+
+    @abstractmethod
+    async def get_user(self, user_id: str) -> User | None: ...
+
+    @abstractmethod
+    async def get_user_by_name(self, name: str) -> User | None: ...
+
+    @abstractmethod
+    async def list_users(self, *, after: str | None, limit: int) -> list[User]: ...
+
+    @abstractmethod
+    async def insert_token(self, record: TokenRecord) -> None: ...
+
+    @abstractmethod
+    async def get_token(self, token_id: str) -> TokenRecord | None: ...
+
+    @abstractmethod
+    async def get_token_by_hash(self, secret_hash: str) -> TokenRecord | None:
+        """Find a token by the hash of its secret (the only form stored)."""
+
+    @abstractmethod
+    async def list_tokens(self, user_id: str) -> list[Token]: ...
+
+    @abstractmethod
+    async def delete_token(self, token_id: str) -> bool: ...
+
+    @abstractmethod
+    async def touch_token(self, token_id: str, when: datetime) -> None: ...
+
+    @abstractmethod
+    async def set_permission(self, perm: Permission) -> None:
+        """Grant (or change) a level; level NONE removes the grant."""
+
+    @abstractmethod
+    async def permissions_on(self, resource_id: str) -> list[Permission]: ...
+
+    @abstractmethod
+    async def permissions_of(self, user_id: str) -> list[Permission]: ...
+
+    @abstractmethod
+    async def grants(self, user_id: str, resource_ids: Sequence[str]) -> dict[str, int]:
+        """The user's direct grants (as integer levels) on any of `resource_ids`."""
+
+    @abstractmethod
+    async def insert_s3_credential(self, record: S3CredentialRecord) -> None: ...
+
+    @abstractmethod
+    async def get_s3_credential(self, access_key_id: str) -> S3CredentialRecord | None: ...
+
+    @abstractmethod
+    async def list_s3_credentials(self, user_id: str) -> list[S3CredentialRecord]: ...
+
+    @abstractmethod
+    async def delete_s3_credential(self, access_key_id: str) -> bool: ...
+
+    @abstractmethod
+    async def upsert_license(self, lic: License) -> None: ...
+
+    @abstractmethod
+    async def get_license(self, tag: str) -> License | None: ...
+
+    @abstractmethod
+    async def list_licenses(self) -> list[License]: ...
+
+    # -- events ---------------------------------------------------------------------------------
+    @abstractmethod
+    async def append_event(
+        self, type: str, resource_id: str | None, actor_id: str | None, payload: dict[str, Any]
+    ) -> int:
+        """Append to the durable event log (commits with the session); returns the sequence."""
+
+    @abstractmethod
+    async def read_events(self, *, after_seq: int, limit: int) -> list[EventRecord]: ...
+
+
+class MetadataStore(ABC):
+    """A metadata backend. Open it once per process; sessions are cheap."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and apply pending schema migrations."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def read(self) -> AbstractAsyncContextManager[MetadataSession]:
+        """A read-only session on a consistent snapshot."""
+
+    @abstractmethod
+    def write(self) -> AbstractAsyncContextManager[MetadataSession]:
+        """A transaction: committed on normal exit, rolled back on any exception or cancellation."""
+
+    async def __aenter__(self) -> MetadataStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def iter_events(self, after_seq: int = 0, batch: int = 500) -> AsyncIterator[EventRecord]:
+        """Every event after `after_seq`, in order."""
+        while True:
+            async with self.read() as s:
+                rows = await s.read_events(after_seq=after_seq, limit=batch)
+            for row in rows:
+                yield row
+                after_seq = row.seq
+            if len(rows) < batch:
+                return

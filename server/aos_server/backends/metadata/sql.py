@@ -1,0 +1,720 @@
+"""A MetadataSession written once in portable SQL (SQLite and PostgreSQL dialects both run it).
+
+Backends supply a `SQLConnection` that runs `?`-placeholder statements and raises `UniqueViolation`
+on unique-constraint failures; everything else lives here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from aos_fs.models import (
+    Author,
+    ExternalRelation,
+    Hashes,
+    KeyValue,
+    License,
+    ObjectVersion,
+    Permission,
+    PermissionLevel,
+    Relation,
+    RelationType,
+    Resource,
+    Stats,
+    Token,
+    User,
+)
+
+from ...domain.ids import new_id
+from ...errors import AlreadyExists
+from .base import EventRecord, MetadataSession, S3CredentialRecord, SortKey, TokenRecord
+
+Row = Mapping[str, Any]
+
+
+class UniqueViolation(Exception):
+    """Raised by a connection when a statement breaks a unique constraint."""
+
+
+class SQLConnection(Protocol):
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+
+def ts(value: datetime | None) -> str | None:
+    """Store timestamps as fixed-width UTC ISO text so that text order is time order."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _ts(value: str) -> datetime:
+    out = parse_ts(value)
+    assert out is not None  # noqa: S101 - NOT NULL column
+    return out
+
+
+_RESOURCE_COLUMNS = (
+    "id, kind, name, title, description, key_values, authors, external_relations, "
+    "metadata_license, data_license, data_class, status, created_by, created_at, updated_at, "
+    "deleted_at, revision, version_id, size, content_type, md5, sha256, checksums"
+)
+_R = ", ".join(f"r.{c.strip()}" for c in _RESOURCE_COLUMNS.split(","))
+_SORT_COLUMNS: dict[str, str] = {
+    "name": "rel.child_name",
+    "created_at": "r.created_at",
+    "updated_at": "r.updated_at",
+    "size": "COALESCE(r.size, 0)",
+}
+
+
+def _resource_params(r: Resource) -> list[Any]:
+    h = r.hashes
+    return [
+        r.id,
+        r.kind.value,
+        r.name,
+        r.title,
+        r.description,
+        json.dumps([kv.model_dump(mode="json") for kv in r.key_values]),
+        json.dumps([a.model_dump(mode="json", exclude_none=True) for a in r.authors]),
+        json.dumps([e.model_dump(mode="json", exclude_none=True) for e in r.external_relations]),
+        r.metadata_license,
+        r.data_license,
+        r.data_class.value,
+        r.status.value,
+        r.created_by,
+        ts(r.created_at),
+        ts(r.updated_at),
+        ts(r.deleted_at),
+        r.revision,
+        r.version_id,
+        r.size,
+        r.content_type,
+        h.md5 if h else None,
+        h.sha256 if h else None,
+        json.dumps(h.checksums) if h else None,
+    ]
+
+
+def _resource(row: Row) -> Resource:
+    hashes = None
+    if row["kind"] == "OBJECT" and row["revision"]:
+        hashes = Hashes(
+            md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"] or "{}")
+        )
+    return Resource(
+        id=row["id"],
+        kind=row["kind"],
+        name=row["name"],
+        title=row["title"],
+        description=row["description"],
+        key_values=[KeyValue(**kv) for kv in json.loads(row["key_values"])],
+        authors=[Author(**a) for a in json.loads(row["authors"])],
+        external_relations=[ExternalRelation(**e) for e in json.loads(row["external_relations"])],
+        metadata_license=row["metadata_license"],
+        data_license=row["data_license"],
+        data_class=row["data_class"],
+        status=row["status"],
+        created_by=row["created_by"],
+        created_at=_ts(row["created_at"]),
+        updated_at=_ts(row["updated_at"]),
+        deleted_at=parse_ts(row["deleted_at"]),
+        revision=row["revision"],
+        version_id=row["version_id"],
+        size=row["size"],
+        content_type=row["content_type"],
+        hashes=hashes,
+    )
+
+
+def _version(row: Row) -> ObjectVersion:
+    return ObjectVersion(
+        id=row["id"],
+        object_id=row["object_id"],
+        revision=row["revision"],
+        size=row["size"],
+        content_type=row["content_type"],
+        hashes=Hashes(md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"])),
+        etag=row["etag"],
+        status=row["status"],
+        metadata=json.loads(row["metadata"]),
+        created_by=row["created_by"],
+        created_at=_ts(row["created_at"]),
+    )
+
+
+def _user(row: Row) -> User:
+    return User(
+        id=row["id"],
+        name=row["name"],
+        display_name=row["display_name"],
+        email=row["email"],
+        is_admin=bool(row["is_admin"]),
+        is_service_account=bool(row["is_service_account"]),
+        project_id=row["project_id"],
+        active=bool(row["active"]),
+        created_at=_ts(row["created_at"]),
+    )
+
+
+def _token(row: Row) -> Token:
+    return Token(
+        id=row["id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        scope_id=row["scope_id"],
+        level=row["level"],
+        expires_at=parse_ts(row["expires_at"]),
+        created_at=_ts(row["created_at"]),
+        last_used_at=parse_ts(row["last_used_at"]),
+    )
+
+
+def _permission(row: Row) -> Permission:
+    return Permission(
+        user_id=row["user_id"],
+        resource_id=row["resource_id"],
+        level=PermissionLevel(list(PermissionLevel)[row["level"]]),
+        granted_by=row["granted_by"],
+        granted_at=_ts(row["granted_at"]),
+    )
+
+
+def _credential(row: Row) -> S3CredentialRecord:
+    return S3CredentialRecord(
+        access_key_id=row["access_key_id"],
+        secret_sealed=bytes(row["secret_sealed"]),
+        user_id=row["user_id"],
+        token_id=row["token_id"],
+        created_at=_ts(row["created_at"]),
+    )
+
+
+class SQLSession(MetadataSession):
+    """MetadataSession over any `SQLConnection`."""
+
+    def __init__(self, conn: SQLConnection) -> None:
+        self.c = conn
+
+    # -- resources ------------------------------------------------------------------------------
+    async def insert_resource(self, res: Resource) -> None:
+        marks = ", ".join("?" * len(_RESOURCE_COLUMNS.split(",")))
+        try:
+            await self.c.execute(
+                f"INSERT INTO resources ({_RESOURCE_COLUMNS}) VALUES ({marks})",
+                _resource_params(res),
+            )
+        except UniqueViolation as exc:
+            raise AlreadyExists(
+                f"A project named {res.name!r} already exists; project names are global "
+                "(they are S3 bucket names), so choose another name",
+                name=res.name,
+            ) from exc
+
+    async def update_resource(self, res: Resource) -> None:
+        cols = [c.strip() for c in _RESOURCE_COLUMNS.split(",")][1:]
+        assignments = ", ".join(f"{c} = ?" for c in cols)
+        params = _resource_params(res)
+        try:
+            await self.c.execute(
+                f"UPDATE resources SET {assignments} WHERE id = ?", [*params[1:], res.id]
+            )
+        except UniqueViolation as exc:
+            raise AlreadyExists(f"A project named {res.name!r} already exists") from exc
+
+    async def set_deletion_op(self, resource_id: str, op: str | None) -> None:
+        await self.c.execute("UPDATE resources SET deletion_op = ? WHERE id = ?", [op, resource_id])
+
+    async def deletion_op(self, resource_id: str) -> str | None:
+        row = await self.c.fetchone("SELECT deletion_op FROM resources WHERE id = ?", [resource_id])
+        return row["deletion_op"] if row else None
+
+    async def ids_deleted_by(self, op: str) -> list[str]:
+        rows = await self.c.fetchall("SELECT id FROM resources WHERE deletion_op = ?", [op])
+        return [r["id"] for r in rows]
+
+    async def get_resource(self, resource_id: str) -> Resource | None:
+        row = await self.c.fetchone(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE id = ?", [resource_id]
+        )
+        return _resource(row) if row else None
+
+    async def get_resources(self, ids: Sequence[str]) -> list[Resource]:
+        out: list[Resource] = []
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self.c.fetchall(
+                f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE id IN ({marks})", chunk
+            )
+            out.extend(_resource(r) for r in rows)
+        return out
+
+    async def get_project_by_name(self, name: str) -> Resource | None:
+        row = await self.c.fetchone(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+            "WHERE kind = 'PROJECT' AND name = ? AND deleted_at IS NULL",
+            [name],
+        )
+        return _resource(row) if row else None
+
+    async def list_projects(self, *, after: str | None, limit: int) -> list[Resource]:
+        rows = await self.c.fetchall(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = 'PROJECT' "
+            "AND deleted_at IS NULL AND name > ? ORDER BY name LIMIT ?",
+            [after or "", limit],
+        )
+        return [_resource(r) for r in rows]
+
+    async def get_child(self, parent_id: str, name: str) -> Resource | None:
+        row = await self.c.fetchone(
+            f"SELECT {_R} FROM relations rel JOIN resources r ON r.id = rel.target_id "
+            "WHERE rel.origin_id = ? AND rel.type = 'BELONGS_TO' AND rel.child_name = ?",
+            [parent_id, name],
+        )
+        return _resource(row) if row else None
+
+    async def list_children(
+        self,
+        parent_id: str,
+        *,
+        sort: SortKey = "name",
+        descending: bool = False,
+        after: tuple[Any, str] | None = None,
+        limit: int = 1000,
+        prefix: str | None = None,
+    ) -> list[Resource]:
+        col = _SORT_COLUMNS[sort]
+        where = ["rel.origin_id = ?", "rel.type = 'BELONGS_TO'"]
+        params: list[Any] = [parent_id]
+        if prefix:
+            # Range scan on the sibling-name index: names in [prefix, prefix + U+10FFFF).
+            where.append("rel.child_name >= ? AND rel.child_name < ?")
+            params += [prefix, prefix + "\U0010ffff"]
+        if after is not None:
+            op = "<" if descending else ">"
+            where.append(f"({col} {op} ? OR ({col} = ? AND r.id {op} ?))")
+            params += [after[0], after[0], after[1]]
+        direction = "DESC" if descending else "ASC"
+        rows = await self.c.fetchall(
+            f"SELECT {_R} FROM relations rel JOIN resources r ON r.id = rel.target_id "
+            f"WHERE {' AND '.join(where)} ORDER BY {col} {direction}, r.id {direction} LIMIT ?",
+            [*params, limit],
+        )
+        return [_resource(r) for r in rows]
+
+    async def parent_ids(self, resource_id: str) -> list[str]:
+        rows = await self.c.fetchall(
+            "SELECT origin_id FROM relations WHERE target_id = ? AND type = 'BELONGS_TO'",
+            [resource_id],
+        )
+        return [r["origin_id"] for r in rows]
+
+    async def ancestor_ids(self, resource_id: str) -> set[str]:
+        rows = await self.c.fetchall(
+            "WITH RECURSIVE up(id) AS ("
+            " SELECT origin_id FROM relations WHERE target_id = ? AND type = 'BELONGS_TO'"
+            " UNION SELECT rel.origin_id FROM relations rel JOIN up ON rel.target_id = up.id"
+            " WHERE rel.type = 'BELONGS_TO') SELECT id FROM up",
+            [resource_id],
+        )
+        return {r["id"] for r in rows}
+
+    async def stats(self, resource_id: str) -> Stats:
+        row = await self.c.fetchone(
+            "WITH RECURSIVE down(id) AS ("
+            " SELECT target_id FROM relations WHERE origin_id = ? AND type = 'BELONGS_TO'"
+            " UNION SELECT rel.target_id FROM relations rel JOIN down ON rel.origin_id = down.id"
+            " WHERE rel.type = 'BELONGS_TO')"
+            " SELECT COUNT(r.id) AS n, COALESCE(SUM(r.size), 0) AS total,"
+            " MAX(r.updated_at) AS last FROM down JOIN resources r ON r.id = down.id"
+            " WHERE r.kind = 'OBJECT'",
+            [resource_id],
+        )
+        assert row is not None  # noqa: S101 - aggregate always returns a row
+        return Stats(count=row["n"], size=row["total"], last_updated=parse_ts(row["last"]))
+
+    # -- relations ------------------------------------------------------------------------------
+    async def add_relation(self, rel: Relation, *, child_name: str | None = None) -> None:
+        try:
+            await self.c.execute(
+                "INSERT INTO relations (origin_id, target_id, type, custom_type, child_name,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    rel.origin_id,
+                    rel.target_id,
+                    rel.type.value,
+                    rel.custom_type or "",
+                    child_name,
+                    ts(datetime.now(UTC)),
+                ],
+            )
+        except UniqueViolation as exc:
+            if child_name is not None:
+                raise AlreadyExists(
+                    f"{child_name!r} already exists in this location; names are unique among "
+                    "the children of one parent",
+                    name=child_name,
+                ) from exc
+            raise AlreadyExists("This relation exists already") from exc
+
+    async def remove_relation(self, rel: Relation) -> bool:
+        n = await self.c.execute(
+            "DELETE FROM relations WHERE origin_id = ? AND target_id = ? AND type = ?"
+            " AND custom_type = ?",
+            [rel.origin_id, rel.target_id, rel.type.value, rel.custom_type or ""],
+        )
+        return n > 0
+
+    async def relations_of(self, resource_id: str) -> list[Relation]:
+        rows = await self.c.fetchall(
+            "SELECT origin_id, target_id, type, custom_type FROM relations"
+            " WHERE origin_id = ? OR target_id = ? ORDER BY created_at",
+            [resource_id, resource_id],
+        )
+        return [
+            Relation(
+                origin_id=r["origin_id"],
+                target_id=r["target_id"],
+                type=RelationType(r["type"]),
+                custom_type=r["custom_type"] or None,
+            )
+            for r in rows
+        ]
+
+    async def rename_child_edges(self, child_id: str, new_name: str) -> None:
+        try:
+            await self.c.execute(
+                "UPDATE relations SET child_name = ? WHERE target_id = ? AND type = 'BELONGS_TO'",
+                [new_name, child_id],
+            )
+        except UniqueViolation as exc:
+            raise AlreadyExists(
+                f"{new_name!r} already exists next to this resource; choose another name"
+            ) from exc
+
+    async def mark_deleted_edges(self, child_id: str, parent_ids: Sequence[str], op: str) -> None:
+        for parent in parent_ids:
+            await self.c.execute(
+                "UPDATE relations SET type = 'DELETED', deletion_op = ?, custom_type = ?"
+                " WHERE origin_id = ? AND target_id = ? AND type = 'BELONGS_TO'",
+                [op, op, parent, child_id],
+            )
+
+    async def restore_deleted_edges(self, op: str) -> list[tuple[str, str]]:
+        rows = await self.c.fetchall(
+            "SELECT origin_id, target_id FROM relations WHERE type = 'DELETED' AND deletion_op = ?",
+            [op],
+        )
+        try:
+            await self.c.execute(
+                "UPDATE relations SET type = 'BELONGS_TO', deletion_op = NULL, custom_type = ''"
+                " WHERE type = 'DELETED' AND deletion_op = ?",
+                [op],
+            )
+        except UniqueViolation as exc:
+            raise AlreadyExists(
+                "Cannot restore: a resource with the same name was created in the meantime; "
+                "rename or delete it first"
+            ) from exc
+        return [(r["origin_id"], r["target_id"]) for r in rows]
+
+    # -- versions -------------------------------------------------------------------------------
+    async def insert_version(self, version: ObjectVersion, blob_key: str | None) -> None:
+        try:
+            await self.c.execute(
+                "INSERT INTO object_versions (id, object_id, revision, size, content_type, md5,"
+                " sha256, checksums, etag, status, metadata, blob_key, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    version.id,
+                    version.object_id,
+                    version.revision,
+                    version.size,
+                    version.content_type,
+                    version.hashes.md5,
+                    version.hashes.sha256,
+                    json.dumps(version.hashes.checksums),
+                    version.etag,
+                    version.status.value,
+                    json.dumps(version.metadata),
+                    blob_key,
+                    version.created_by,
+                    ts(version.created_at),
+                ],
+            )
+        except UniqueViolation as exc:
+            raise AlreadyExists(
+                f"Revision {version.revision} of this object exists already; retry the write"
+            ) from exc
+
+    _VERSION_COLS = (
+        "id, object_id, revision, size, content_type, md5, sha256, checksums, etag, status,"
+        " metadata, created_by, created_at"
+    )
+
+    async def get_version(self, object_id: str, revision: int) -> ObjectVersion | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._VERSION_COLS} FROM object_versions"
+            " WHERE object_id = ? AND revision = ?",
+            [object_id, revision],
+        )
+        return _version(row) if row else None
+
+    async def get_version_by_id(self, version_id: str) -> ObjectVersion | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._VERSION_COLS} FROM object_versions WHERE id = ?", [version_id]
+        )
+        return _version(row) if row else None
+
+    async def list_versions(self, object_id: str) -> list[ObjectVersion]:
+        rows = await self.c.fetchall(
+            f"SELECT {self._VERSION_COLS} FROM object_versions WHERE object_id = ?"
+            " ORDER BY revision",
+            [object_id],
+        )
+        return [_version(r) for r in rows]
+
+    async def blob_key(self, version_id: str) -> str | None:
+        row = await self.c.fetchone(
+            "SELECT blob_key FROM object_versions WHERE id = ?", [version_id]
+        )
+        return row["blob_key"] if row else None
+
+    async def blob_key_in_use(self, blob_key: str) -> bool:
+        row = await self.c.fetchone(
+            "SELECT 1 AS x FROM object_versions WHERE blob_key = ? LIMIT 1", [blob_key]
+        )
+        return row is not None
+
+    # -- users, tokens, permissions -------------------------------------------------------------
+    async def insert_user(self, user: User) -> None:
+        try:
+            await self.c.execute(
+                "INSERT INTO users (id, name, display_name, email, is_admin, is_service_account,"
+                " project_id, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    user.id,
+                    user.name,
+                    user.display_name,
+                    user.email,
+                    int(user.is_admin),
+                    int(user.is_service_account),
+                    user.project_id,
+                    int(user.active),
+                    ts(user.created_at),
+                ],
+            )
+        except UniqueViolation as exc:
+            raise AlreadyExists(f"A user named {user.name!r} exists already") from exc
+
+    async def update_user(self, user: User) -> None:
+        await self.c.execute(
+            "UPDATE users SET display_name = ?, email = ?, is_admin = ?, active = ? WHERE id = ?",
+            [user.display_name, user.email, int(user.is_admin), int(user.active), user.id],
+        )
+
+    _USER_COLS = (
+        "id, name, display_name, email, is_admin, is_service_account, project_id, active,"
+        " created_at"
+    )
+
+    async def get_user(self, user_id: str) -> User | None:
+        row = await self.c.fetchone(f"SELECT {self._USER_COLS} FROM users WHERE id = ?", [user_id])
+        return _user(row) if row else None
+
+    async def get_user_by_name(self, name: str) -> User | None:
+        row = await self.c.fetchone(f"SELECT {self._USER_COLS} FROM users WHERE name = ?", [name])
+        return _user(row) if row else None
+
+    async def list_users(self, *, after: str | None, limit: int) -> list[User]:
+        rows = await self.c.fetchall(
+            f"SELECT {self._USER_COLS} FROM users WHERE name > ? ORDER BY name LIMIT ?",
+            [after or "", limit],
+        )
+        return [_user(r) for r in rows]
+
+    _TOKEN_COLS = "id, user_id, name, scope_id, level, expires_at, created_at, last_used_at"  # noqa: S105
+
+    async def insert_token(self, record: TokenRecord) -> None:
+        t = record.token
+        await self.c.execute(
+            "INSERT INTO tokens (id, user_id, name, secret_hash, scope_id, level, expires_at,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                t.id,
+                t.user_id,
+                t.name,
+                record.secret_hash,
+                t.scope_id,
+                t.level.value,
+                ts(t.expires_at),
+                ts(t.created_at),
+            ],
+        )
+
+    async def get_token(self, token_id: str) -> TokenRecord | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._TOKEN_COLS}, secret_hash FROM tokens WHERE id = ?", [token_id]
+        )
+        return TokenRecord(_token(row), row["secret_hash"]) if row else None
+
+    async def get_token_by_hash(self, secret_hash: str) -> TokenRecord | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._TOKEN_COLS}, secret_hash FROM tokens WHERE secret_hash = ?",
+            [secret_hash],
+        )
+        return TokenRecord(_token(row), row["secret_hash"]) if row else None
+
+    async def list_tokens(self, user_id: str) -> list[Token]:
+        rows = await self.c.fetchall(
+            f"SELECT {self._TOKEN_COLS} FROM tokens WHERE user_id = ? ORDER BY created_at",
+            [user_id],
+        )
+        return [_token(r) for r in rows]
+
+    async def delete_token(self, token_id: str) -> bool:
+        return await self.c.execute("DELETE FROM tokens WHERE id = ?", [token_id]) > 0
+
+    async def touch_token(self, token_id: str, when: datetime) -> None:
+        await self.c.execute(
+            "UPDATE tokens SET last_used_at = ? WHERE id = ?", [ts(when), token_id]
+        )
+
+    async def set_permission(self, perm: Permission) -> None:
+        level = list(PermissionLevel).index(perm.level)
+        await self.c.execute(
+            "DELETE FROM permissions WHERE user_id = ? AND resource_id = ?",
+            [perm.user_id, perm.resource_id],
+        )
+        if level > 0:
+            await self.c.execute(
+                "INSERT INTO permissions (user_id, resource_id, level, granted_by, granted_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [perm.user_id, perm.resource_id, level, perm.granted_by, ts(perm.granted_at)],
+            )
+
+    _PERM_COLS = "user_id, resource_id, level, granted_by, granted_at"
+
+    async def permissions_on(self, resource_id: str) -> list[Permission]:
+        rows = await self.c.fetchall(
+            f"SELECT {self._PERM_COLS} FROM permissions WHERE resource_id = ? ORDER BY granted_at",
+            [resource_id],
+        )
+        return [_permission(r) for r in rows]
+
+    async def permissions_of(self, user_id: str) -> list[Permission]:
+        rows = await self.c.fetchall(
+            f"SELECT {self._PERM_COLS} FROM permissions WHERE user_id = ? ORDER BY granted_at",
+            [user_id],
+        )
+        return [_permission(r) for r in rows]
+
+    async def grants(self, user_id: str, resource_ids: Sequence[str]) -> dict[str, int]:
+        ids = list(resource_ids)
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = await self.c.fetchall(
+            f"SELECT resource_id, level FROM permissions WHERE user_id = ?"
+            f" AND resource_id IN ({marks})",
+            [user_id, *ids],
+        )
+        return {r["resource_id"]: int(r["level"]) for r in rows}
+
+    # -- S3 credentials, licenses ---------------------------------------------------------------
+    async def insert_s3_credential(self, record: S3CredentialRecord) -> None:
+        try:
+            await self.c.execute(
+                "INSERT INTO s3_credentials (access_key_id, secret_sealed, user_id, token_id,"
+                " created_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    record.access_key_id,
+                    record.secret_sealed,
+                    record.user_id,
+                    record.token_id,
+                    ts(record.created_at),
+                ],
+            )
+        except UniqueViolation as exc:
+            raise AlreadyExists(f"Access key {record.access_key_id!r} exists already") from exc
+
+    _CRED_COLS = "access_key_id, secret_sealed, user_id, token_id, created_at"
+
+    async def get_s3_credential(self, access_key_id: str) -> S3CredentialRecord | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._CRED_COLS} FROM s3_credentials WHERE access_key_id = ?",
+            [access_key_id],
+        )
+        return _credential(row) if row else None
+
+    async def list_s3_credentials(self, user_id: str) -> list[S3CredentialRecord]:
+        rows = await self.c.fetchall(
+            f"SELECT {self._CRED_COLS} FROM s3_credentials WHERE user_id = ? ORDER BY created_at",
+            [user_id],
+        )
+        return [_credential(r) for r in rows]
+
+    async def delete_s3_credential(self, access_key_id: str) -> bool:
+        n = await self.c.execute(
+            "DELETE FROM s3_credentials WHERE access_key_id = ?", [access_key_id]
+        )
+        return n > 0
+
+    async def upsert_license(self, lic: License) -> None:
+        await self.c.execute(
+            "INSERT INTO licenses (tag, name, url) VALUES (?, ?, ?)"
+            " ON CONFLICT (tag) DO UPDATE SET name = excluded.name, url = excluded.url",
+            [lic.tag, lic.name, lic.url],
+        )
+
+    async def get_license(self, tag: str) -> License | None:
+        row = await self.c.fetchone("SELECT tag, name, url FROM licenses WHERE tag = ?", [tag])
+        return License(tag=row["tag"], name=row["name"], url=row["url"]) if row else None
+
+    async def list_licenses(self) -> list[License]:
+        rows = await self.c.fetchall("SELECT tag, name, url FROM licenses ORDER BY tag")
+        return [License(tag=r["tag"], name=r["name"], url=r["url"]) for r in rows]
+
+    # -- events ---------------------------------------------------------------------------------
+    async def append_event(
+        self, type: str, resource_id: str | None, actor_id: str | None, payload: dict[str, Any]
+    ) -> int:
+        row = await self.c.fetchone(
+            "INSERT INTO events (id, type, resource_id, actor_id, payload, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+            [new_id(), type, resource_id, actor_id, json.dumps(payload), ts(datetime.now(UTC))],
+        )
+        assert row is not None  # noqa: S101 - RETURNING yields the row
+        return int(row["seq"])
+
+    async def read_events(self, *, after_seq: int, limit: int) -> list[EventRecord]:
+        rows = await self.c.fetchall(
+            "SELECT seq, id, type, resource_id, actor_id, payload, created_at FROM events"
+            " WHERE seq > ? ORDER BY seq LIMIT ?",
+            [after_seq, limit],
+        )
+        return [
+            EventRecord(
+                seq=int(r["seq"]),
+                id=r["id"],
+                type=r["type"],
+                resource_id=r["resource_id"],
+                actor_id=r["actor_id"],
+                payload=json.loads(r["payload"]),
+                created_at=_ts(r["created_at"]),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,80 @@
+"""Domain errors with stable codes; the web edges map them to HTTP statuses and S3 codes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class AOSError(Exception):
+    """Base of every error the service raises on purpose; `code` is stable and documented."""
+
+    code: ClassVar[str] = "internal"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(AOSError):
+    code = "not_found"
+
+
+class ProjectNotFound(NotFound):
+    code = "project_not_found"
+
+
+class ResourceNotFound(NotFound):
+    code = "resource_not_found"
+
+
+class ObjectNotFound(NotFound):
+    code = "object_not_found"
+
+
+class VersionNotFound(NotFound):
+    code = "version_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class AlreadyExists(AOSError):
+    code = "already_exists"
+
+
+class Conflict(AOSError):
+    """The request contradicts the current state (a cycle, a non-empty container, …)."""
+
+    code = "conflict"
+
+
+class Unauthenticated(AOSError):
+    code = "unauthenticated"
+
+
+class PermissionDenied(AOSError):
+    code = "permission_denied"
+
+
+class InvalidInput(AOSError):
+    code = "invalid_input"
+
+
+class PreconditionFailed(AOSError):
+    code = "precondition_failed"
+
+
+class RangeNotSatisfiable(AOSError):
+    code = "range_not_satisfiable"
+
+
+class TooLarge(AOSError):
+    code = "too_large"
+
+
+class IntegrityError(AOSError):
+    """Stored or received bytes do not match their recorded or declared checksum."""
+
+    code = "integrity_error"

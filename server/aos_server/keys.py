@@ -1,0 +1,15 @@
+"""Typed application keys: the one way handlers reach settings and services."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+SETTINGS = web.AppKey["Settings"]("settings")
+META = web.AppKey["MetadataStore"]("meta")
+BLOBS = web.AppKey["BlobStore"]("blobs")
+KEYRING = web.AppKey["Keyring"]("keyring")
+AUTH = web.AppKey["AuthService"]("auth")
+RESOURCES = web.AppKey["ResourceService"]("resources")
+GRAPH = web.AppKey["GraphService"]("graph")
+OBJECTS = web.AppKey["ObjectService"]("objects")
+BOOTSTRAP = web.AppKey["Bootstrap"]("bootstrap")

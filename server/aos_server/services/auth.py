@@ -1,0 +1,387 @@
+"""Users, tokens, service accounts and S3 credentials; turning a bearer token into an Actor."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from aos_fs.models import (
+    CreatedToken,
+    Permission,
+    PermissionLevel,
+    S3Credentials,
+    S3CredentialsCreate,
+    ServiceAccountCreate,
+    Token,
+    TokenCreate,
+    User,
+    UserCreate,
+)
+
+from ..backends.metadata.base import MetadataStore, S3CredentialRecord, TokenRecord
+from ..domain.ids import new_id, new_secret
+from ..domain.permissions import Actor, Level
+from ..errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    UserNotFound,
+)
+from ..keyring import Keyring
+from . import permissions as perms
+from .common import emit, load, now
+
+TOKEN_PREFIX = "aos_"  # noqa: S105 - a prefix, not a secret
+_S3_PURPOSE = "s3-secret"
+
+
+def hash_secret(secret: str) -> str:
+    """Tokens are high-entropy random strings, so one SHA-256 is a sound at-rest form."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Bootstrap:
+    """What a first start created; printed once by `aos serve`."""
+
+    user: User
+    token: str | None
+    access_key_id: str | None
+    secret_access_key: str | None
+
+
+class AuthService:
+    def __init__(self, meta: MetadataStore, keyring: Keyring) -> None:
+        self.meta = meta
+        self.keyring = keyring
+
+    # -- authentication -------------------------------------------------------------------------
+    async def authenticate(self, bearer: str) -> Actor:
+        async with self.meta.read() as s:
+            record = await s.get_token_by_hash(hash_secret(bearer))
+            if record is None:
+                raise Unauthenticated(
+                    "The token is not valid (unknown or revoked); create a new one with "
+                    "`aos token create`"
+                )
+            user = await s.get_user(record.token.user_id)
+        return self._actor(record.token, user)
+
+    def _actor(self, token: Token, user: User | None) -> Actor:
+        if user is None or not user.active:
+            raise Unauthenticated("This account is deactivated; ask an administrator")
+        if token.expires_at is not None and token.expires_at <= now():
+            raise Unauthenticated(
+                f"Token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; create a new one with "
+                "`aos token create`"
+            )
+        return Actor(
+            user_id=user.id,
+            is_admin=user.is_admin,
+            token_id=token.id,
+            scope_id=token.scope_id,
+            ceiling=Level[token.level.value],
+            expires_at=token.expires_at,
+        )
+
+    async def actor_for_token_id(self, token_id: str | None, user_id: str) -> Actor:
+        """The actor behind S3 credentials: the user, limited by the token they were scoped by."""
+        async with self.meta.read() as s:
+            user = await s.get_user(user_id)
+            if token_id is None:
+                if user is None or not user.active:
+                    raise Unauthenticated("This account is deactivated; ask an administrator")
+                return Actor(user_id=user.id, is_admin=user.is_admin)
+            record = await s.get_token(token_id)
+        if record is None:
+            raise Unauthenticated("The token these S3 keys were scoped by has been revoked")
+        return self._actor(record.token, user)
+
+    # -- users ----------------------------------------------------------------------------------
+    async def whoami(self, actor: Actor) -> tuple[User | None, Token | None]:
+        if actor.anonymous:
+            return None, None
+        async with self.meta.read() as s:
+            user = await s.get_user(actor.user_id or "")
+            record = await s.get_token(actor.token_id) if actor.token_id else None
+        return user, record.token if record else None
+
+    async def create_user(self, actor: Actor, body: UserCreate) -> User:
+        self._require_global_admin(actor, "create users")
+        user = User(
+            id=new_id(),
+            name=body.name,
+            display_name=body.display_name,
+            email=body.email,
+            is_admin=body.is_admin,
+            created_at=now(),
+        )
+        async with self.meta.write() as s:
+            await s.insert_user(user)
+            await emit(s, actor, "user.created", None, user_id=user.id, name=user.name)
+        return user
+
+    async def get_user(self, actor: Actor, user_id: str) -> User:
+        if actor.user_id != user_id:
+            self._require_global_admin(actor, "read other users")
+        async with self.meta.read() as s:
+            user = await s.get_user(user_id)
+        if user is None:
+            raise UserNotFound(f"No user with id {user_id!r}")
+        return user
+
+    async def list_users(self, actor: Actor, *, after: str | None, limit: int) -> list[User]:
+        self._require_global_admin(actor, "list users")
+        async with self.meta.read() as s:
+            return await s.list_users(after=after, limit=limit)
+
+    async def set_user_state(
+        self, actor: Actor, user_id: str, *, active: bool | None, is_admin: bool | None
+    ) -> User:
+        self._require_global_admin(actor, "change users")
+        async with self.meta.write() as s:
+            user = await s.get_user(user_id)
+            if user is None:
+                raise UserNotFound(f"No user with id {user_id!r}")
+            changes: dict[str, bool] = {}
+            if active is not None:
+                changes["active"] = active
+            if is_admin is not None:
+                changes["is_admin"] = is_admin
+            user = user.model_copy(update=changes)
+            await s.update_user(user)
+            await emit(s, actor, "user.updated", None, user_id=user.id, **changes)
+        return user
+
+    async def create_service_account(self, actor: Actor, body: ServiceAccountCreate) -> User:
+        async with self.meta.write() as s:
+            project = await load(s, body.project_id)
+            acc = await perms.require(s, actor, project, Level.ADMIN)
+            level = Level[body.level.value]
+            if level > acc.level:
+                raise PermissionDenied("A service account cannot get more than you hold")
+            user = User(
+                id=new_id(),
+                name=body.name,
+                is_service_account=True,
+                project_id=project.id,
+                created_at=now(),
+            )
+            await s.insert_user(user)
+            await s.set_permission(
+                Permission(
+                    user_id=user.id,
+                    resource_id=project.id,
+                    level=body.level,
+                    granted_by=actor.user_id,
+                    granted_at=now(),
+                )
+            )
+            await emit(s, actor, "user.created", project, user_id=user.id, service_account=True)
+        return user
+
+    # -- tokens ---------------------------------------------------------------------------------
+    async def create_token(self, actor: Actor, body: TokenCreate) -> CreatedToken:
+        if actor.anonymous:
+            raise Unauthenticated("Sign in to create tokens")
+        if actor.scope_id is not None:
+            raise PermissionDenied("A scoped token cannot create tokens; use a personal token")
+        owner_id = body.user_id or actor.user_id or ""
+        if body.expires_at is not None and body.expires_at <= now():
+            raise InvalidInput("`expires_at` lies in the past", field="expires_at")
+        async with self.meta.write() as s:
+            owner = await s.get_user(owner_id)
+            if owner is None:
+                raise UserNotFound(f"No user with id {owner_id!r}")
+            if owner.id != actor.user_id:
+                await self._require_manager(s, actor, owner)
+            if body.scope_id is not None:
+                scope = await load(s, body.scope_id)
+                acc = await perms.access(s, actor, scope)
+                if not acc.visible:
+                    raise perms.deny(actor, scope, Level.READ, acc.level)
+            secret = TOKEN_PREFIX + new_secret(32)
+            token = Token(
+                id=new_id(),
+                user_id=owner.id,
+                name=body.name,
+                scope_id=body.scope_id,
+                level=body.level,
+                expires_at=body.expires_at,
+                created_at=now(),
+            )
+            await s.insert_token(TokenRecord(token, hash_secret(secret)))
+            await emit(s, actor, "token.created", None, token_id=token.id, user_id=owner.id)
+        return CreatedToken(**token.model_dump(), secret=secret)
+
+    async def list_tokens(self, actor: Actor, user_id: str | None = None) -> list[Token]:
+        owner = user_id or actor.user_id
+        if actor.anonymous or owner is None:
+            raise Unauthenticated("Sign in to list tokens")
+        async with self.meta.read() as s:
+            if owner != actor.user_id:
+                user = await s.get_user(owner)
+                if user is None:
+                    raise UserNotFound(f"No user with id {owner!r}")
+                await self._require_manager(s, actor, user)
+            return await s.list_tokens(owner)
+
+    async def delete_token(self, actor: Actor, token_id: str) -> None:
+        async with self.meta.write() as s:
+            record = await s.get_token(token_id)
+            if record is None:
+                raise NotFound(f"No token with id {token_id!r}")
+            if record.token.user_id != actor.user_id:
+                user = await s.get_user(record.token.user_id)
+                assert user is not None  # noqa: S101 - tokens belong to users
+                await self._require_manager(s, actor, user)
+            await s.delete_token(token_id)
+            await emit(s, actor, "token.deleted", None, token_id=token_id)
+
+    async def _require_manager(self, s: object, actor: Actor, owner: User) -> None:
+        """Global admins manage everyone; project admins manage their service accounts."""
+        if actor.global_admin:
+            return
+        if owner.is_service_account and owner.project_id:
+            from ..backends.metadata.base import MetadataSession
+
+            assert isinstance(s, MetadataSession)  # noqa: S101
+            project = await load(s, owner.project_id)
+            await perms.require(s, actor, project, Level.ADMIN)
+            return
+        raise PermissionDenied("Only administrators manage other users' tokens")
+
+    @staticmethod
+    def _require_global_admin(actor: Actor, what: str) -> None:
+        if actor.anonymous:
+            raise Unauthenticated(f"Sign in as an administrator to {what}")
+        if not actor.global_admin:
+            raise PermissionDenied(f"Only administrators may {what}")
+
+    # -- S3 credentials -------------------------------------------------------------------------
+    async def create_s3_credentials(
+        self,
+        actor: Actor,
+        body: S3CredentialsCreate,
+        *,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+    ) -> S3Credentials:
+        if actor.anonymous:
+            raise Unauthenticated("Sign in to create S3 credentials")
+        token_id = body.token_id or (actor.token_id if actor.scope_id is not None else None)
+        async with self.meta.write() as s:
+            if token_id is not None:
+                record = await s.get_token(token_id)
+                if record is None or record.token.user_id != actor.user_id:
+                    raise NotFound(f"You have no token with id {token_id!r}")
+            access = access_key or "AOS" + secrets.token_hex(8).upper()
+            secret = secret_key or new_secret(30)
+            record3 = S3CredentialRecord(
+                access_key_id=access,
+                secret_sealed=self.keyring.seal(secret.encode(), _S3_PURPOSE),
+                user_id=actor.user_id or "",
+                token_id=token_id,
+                created_at=now(),
+            )
+            await s.insert_s3_credential(record3)
+        return S3Credentials(
+            access_key_id=access,
+            secret_access_key=secret,
+            user_id=record3.user_id,
+            token_id=token_id,
+            created_at=record3.created_at,
+        )
+
+    async def list_s3_credentials(self, actor: Actor) -> list[S3Credentials]:
+        if actor.anonymous:
+            raise Unauthenticated("Sign in to list S3 credentials")
+        async with self.meta.read() as s:
+            rows = await s.list_s3_credentials(actor.user_id or "")
+        return [
+            S3Credentials(
+                access_key_id=r.access_key_id,
+                user_id=r.user_id,
+                token_id=r.token_id,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    async def delete_s3_credentials(self, actor: Actor, access_key_id: str) -> None:
+        async with self.meta.write() as s:
+            record = await s.get_s3_credential(access_key_id)
+            if record is None or (record.user_id != actor.user_id and not actor.global_admin):
+                raise NotFound(f"You have no S3 access key {access_key_id!r}")
+            await s.delete_s3_credential(access_key_id)
+
+    async def s3_secret(self, access_key_id: str) -> tuple[str, S3CredentialRecord] | None:
+        """The secret behind an access key (for SigV4), or None when unknown."""
+        async with self.meta.read() as s:
+            record = await s.get_s3_credential(access_key_id)
+        if record is None:
+            return None
+        return self.keyring.unseal(record.secret_sealed, _S3_PURPOSE).decode(), record
+
+    # -- bootstrap ------------------------------------------------------------------------------
+    async def bootstrap(
+        self, *, token: str | None, access_key: str | None, secret_key: str | None
+    ) -> Bootstrap:
+        """Create the admin on first start; make the AOS_ADMIN_* values valid on every start."""
+        created_token: str | None = None
+        created_access: tuple[str, str] | None = None
+        async with self.meta.write() as s:
+            admin = await s.get_user_by_name("admin")
+            first_start = admin is None
+            if admin is None:
+                admin = User(
+                    id=new_id(),
+                    name="admin",
+                    display_name="Administrator",
+                    is_admin=True,
+                    created_at=now(),
+                )
+                await s.insert_user(admin)
+            if token is not None:
+                if await s.get_token_by_hash(hash_secret(token)) is None:
+                    await s.insert_token(self._bootstrap_token(admin, token))
+                created_token = token
+            elif first_start:
+                created_token = TOKEN_PREFIX + new_secret(32)
+                await s.insert_token(self._bootstrap_token(admin, created_token))
+            if access_key is not None and secret_key is not None:
+                existing = await s.get_s3_credential(access_key)
+                if existing is not None:
+                    await s.delete_s3_credential(access_key)
+                created_access = (access_key, secret_key)
+            elif first_start:
+                created_access = ("AOS" + secrets.token_hex(8).upper(), new_secret(30))
+            if created_access is not None:
+                await s.insert_s3_credential(
+                    S3CredentialRecord(
+                        access_key_id=created_access[0],
+                        secret_sealed=self.keyring.seal(created_access[1].encode(), _S3_PURPOSE),
+                        user_id=admin.id,
+                        token_id=None,
+                        created_at=now(),
+                    )
+                )
+        return Bootstrap(
+            user=admin,
+            token=created_token,
+            access_key_id=created_access[0] if created_access else None,
+            secret_access_key=created_access[1] if created_access else None,
+        )
+
+    @staticmethod
+    def _bootstrap_token(admin: User, secret: str) -> TokenRecord:
+        token = Token(
+            id=new_id(),
+            user_id=admin.id,
+            name="bootstrap",
+            level=PermissionLevel.ADMIN,
+            created_at=now(),
+        )
+        return TokenRecord(token, hash_secret(secret))

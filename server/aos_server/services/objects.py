@@ -1,0 +1,310 @@
+"""Use-cases on object data: immutable revisions written blob-first, reads by path or version."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aos_fs.models import (
+    CollectionCreate,
+    DatasetCreate,
+    Hashes,
+    KeyValue,
+    KeyValueVariant,
+    Kind,
+    ObjectCreate,
+    ObjectVersion,
+    Resource,
+    Status,
+)
+
+from ..backends.metadata.base import MetadataSession, MetadataStore
+from ..domain.ids import new_id
+from ..domain.permissions import Actor, Level
+from ..errors import (
+    Conflict,
+    InvalidInput,
+    ObjectNotFound,
+    ProjectNotFound,
+    VersionNotFound,
+)
+from . import permissions as perms
+
+if TYPE_CHECKING:
+    from ..backends.blobs.base import BlobStore
+from .common import check_name, emit, load, now
+from .resources import ResourceService, public_view
+
+
+@dataclass
+class WritePlan:
+    """Where a write to `project/key` lands (DESIGN §3): existing parts and parts to create."""
+
+    project: Resource
+    parent: Resource  # deepest existing container
+    create: list[tuple[Kind, str]] = field(default_factory=list)
+    object_name: str = ""
+    existing: Resource | None = None
+
+
+async def plan_write(s: MetadataSession, project_name: str, key: str) -> WritePlan:
+    project = await s.get_project_by_name(project_name)
+    if project is None:
+        raise ProjectNotFound(f"No project (bucket) named {project_name!r}", name=project_name)
+    rest = key.split("/")
+    plan = WritePlan(project=project, parent=project)
+    here: Resource | None = project  # None once we are inside containers still to be created
+    here_kind = Kind.PROJECT
+    while True:
+        if here is not None:
+            whole = await s.get_child(here.id, "/".join(rest))
+            if whole is not None:
+                if whole.kind != Kind.OBJECT:
+                    raise Conflict(
+                        f"{key!r} is a {whole.kind.value.lower()}, not an object; choose another "
+                        "key"
+                    )
+                plan.existing = whole
+                plan.object_name = whole.name
+                return plan
+        if len(rest) == 1 or here_kind == Kind.DATASET:
+            plan.object_name = "/".join(rest)
+            return plan
+        child = await s.get_child(here.id, rest[0]) if here is not None else None
+        if child is not None and child.kind in (Kind.COLLECTION, Kind.DATASET):
+            if here_kind == Kind.COLLECTION and child.kind == Kind.COLLECTION:
+                raise Conflict("A collection cannot hold a collection")
+            here, here_kind = child, child.kind
+            plan.parent = child
+        else:
+            new_kind = Kind.COLLECTION if here_kind == Kind.PROJECT else Kind.DATASET
+            plan.create.append((new_kind, rest[0]))
+            here, here_kind = None, new_kind
+        rest = rest[1:]
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    resource: Resource
+    version: ObjectVersion
+    blob_key: str | None
+
+
+class ObjectService:
+    def __init__(
+        self,
+        meta: MetadataStore,
+        blobs: BlobStore,
+        resources: ResourceService,
+        *,
+        compress: bool = False,
+        encrypt: bool = False,
+    ) -> None:
+        self.meta = meta
+        self.blobs = blobs
+        self.resources = resources
+        self.compress = compress
+        self.encrypt = encrypt
+
+    async def check_write(self, actor: Actor, project: str, key: str) -> WritePlan:
+        """Check, before any byte is read, that `actor` may write `project/key`."""
+        async with self.meta.read() as s:
+            plan = await plan_write(s, project, key)
+            await self._require_write(s, actor, plan)
+        return plan
+
+    async def _require_write(self, s: MetadataSession, actor: Actor, plan: WritePlan) -> None:
+        if plan.existing is not None:
+            await perms.require(s, actor, plan.existing, Level.WRITE)
+        else:
+            await perms.require(s, actor, plan.parent, Level.APPEND)
+            for kind, name in plan.create:
+                check_name(kind, name)
+            check_name(Kind.OBJECT, plan.object_name)
+
+    async def put(
+        self,
+        actor: Actor,
+        project: str,
+        key: str,
+        body: AsyncIterator[bytes],
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+        checksums: Mapping[str, str] | None = None,
+        etag: str | None = None,
+    ) -> StoredObject:
+        """Store a new revision of `project/key`.
+
+        Blob first, metadata second: the bytes are staged and committed under a fresh blob key,
+        and only then does the revision become visible. Any failure before that leaves nothing.
+        """
+        await self.check_write(actor, project, key)
+        staged = await self.blobs.stage(body, compress=self.compress, encrypt=self.encrypt)
+        try:
+            blob_key = new_id()
+            await staged.commit(blob_key)
+        except BaseException:
+            await staged.discard()
+            raise
+        try:
+            return await self._commit(
+                actor,
+                project,
+                key,
+                blob_key=blob_key,
+                size=staged.size,
+                hashes=Hashes(
+                    md5=staged.md5, sha256=staged.sha256, checksums=dict(checksums or {})
+                ),
+                etag=etag or staged.md5,
+                content_type=content_type,
+                metadata=dict(metadata or {}),
+            )
+        except BaseException:
+            await self.blobs.delete(blob_key)
+            raise
+
+    async def _commit(
+        self,
+        actor: Actor,
+        project: str,
+        key: str,
+        *,
+        blob_key: str | None,
+        size: int,
+        hashes: Hashes,
+        etag: str,
+        content_type: str,
+        metadata: dict[str, str],
+    ) -> StoredObject:
+        async with self.meta.write() as s:
+            plan = await plan_write(s, project, key)
+            await self._require_write(s, actor, plan)
+            parent = plan.parent
+            for kind, name in plan.create:
+                body = (CollectionCreate if kind == Kind.COLLECTION else DatasetCreate)(
+                    name=name, parent_id=parent.id
+                )
+                parent = await self.resources._insert(s, actor, kind, body, parent)
+            obj = plan.existing
+            if obj is None:
+                obj = await self.resources._insert(
+                    s,
+                    actor,
+                    Kind.OBJECT,
+                    ObjectCreate(
+                        name=plan.object_name, parent_id=parent.id, content_type=content_type
+                    ),
+                    parent,
+                )
+            ts = now()
+            version = ObjectVersion(
+                id=new_id(),
+                object_id=obj.id,
+                revision=(obj.revision or 0) + 1,
+                size=size,
+                content_type=content_type,
+                hashes=hashes,
+                etag=etag,
+                status=Status.AVAILABLE,
+                metadata=metadata,
+                created_by=actor.user_id,
+                created_at=ts,
+            )
+            await s.insert_version(version, blob_key)
+            labels = [
+                kv
+                for kv in obj.key_values
+                if not (kv.variant == KeyValueVariant.LABEL and kv.key in metadata)
+            ]
+            labels += [KeyValue(key=k, value=v) for k, v in metadata.items()]
+            obj = obj.model_copy(
+                update={
+                    "revision": version.revision,
+                    "version_id": version.id,
+                    "size": size,
+                    "content_type": content_type,
+                    "hashes": hashes,
+                    "status": Status.AVAILABLE,
+                    "key_values": labels,
+                    "updated_at": ts,
+                }
+            )
+            await s.update_resource(obj)
+            await emit(
+                s,
+                actor,
+                "object.available",
+                obj,
+                revision=version.revision,
+                version_id=version.id,
+                size=size,
+            )
+        return StoredObject(public_view(obj), version, blob_key)
+
+    # -- reading --------------------------------------------------------------------------------
+    async def versions(self, actor: Actor, object_id: str) -> list[ObjectVersion]:
+        async with self.meta.read() as s:
+            obj = await load(s, object_id)
+            if obj.kind != Kind.OBJECT:
+                raise InvalidInput(
+                    f"{obj.name!r} is a {obj.kind.value.lower()}; only objects have versions"
+                )
+            await perms.require(s, actor, obj, Level.READ)
+            return await s.list_versions(object_id)
+
+    async def version(self, actor: Actor, object_id: str, revision: int) -> ObjectVersion:
+        async with self.meta.read() as s:
+            obj = await load(s, object_id)
+            await perms.require(s, actor, obj, Level.READ)
+            version = await s.get_version(object_id, revision)
+        if version is None:
+            raise VersionNotFound(
+                f"{obj.name!r} has no revision {revision} (latest: {obj.revision or 0})"
+            )
+        return version
+
+    async def version_by_id(self, actor: Actor, version_id: str) -> ObjectVersion:
+        async with self.meta.read() as s:
+            version = await s.get_version_by_id(version_id)
+            if version is None:
+                raise VersionNotFound(f"No object version with id {version_id!r}")
+            obj = await load(s, version.object_id)
+            await perms.require(s, actor, obj, Level.READ)
+        return version
+
+    async def open(
+        self,
+        actor: Actor,
+        project: str,
+        key: str,
+        *,
+        version_id: str | None = None,
+        revision: int | None = None,
+    ) -> StoredObject:
+        """Find the bytes of `project/key` (latest, or a given revision) that `actor` may read."""
+        from .resources import resolve_chain
+
+        async with self.meta.read() as s:
+            chain = await resolve_chain(s, [project, *key.split("/")])
+            obj = chain[-1]
+            if obj.kind != Kind.OBJECT:
+                raise ObjectNotFound(f"{key!r} is a {obj.kind.value.lower()}, not an object")
+            await perms.require(s, actor, obj, Level.READ)
+            if version_id is not None:
+                version = await s.get_version_by_id(version_id)
+                if version is None or version.object_id != obj.id:
+                    raise VersionNotFound(f"{key!r} has no version {version_id!r}")
+            else:
+                rev = revision if revision is not None else obj.revision or 0
+                version = await s.get_version(obj.id, rev) if rev else None
+                if version is None:
+                    raise ObjectNotFound(
+                        f"{key!r} has no data yet (status {obj.status.value})"
+                        if rev == 0
+                        else f"{key!r} has no revision {rev}"
+                    )
+            blob_key = await s.blob_key(version.id)
+        return StoredObject(public_view(obj), version, blob_key)

@@ -1,0 +1,76 @@
+"""Service settings: the one place that reads the environment (prefix `AOS_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every field can be set as `AOS_<FIELD>` in the environment; `aos serve` flags win."""
+
+    model_config = SettingsConfigDict(env_prefix="AOS_", env_nested_delimiter="__", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Interface to listen on")
+    port: int = Field(default=8080, ge=0, le=65535, description="TCP port (0 picks a free one)")
+    data_dir: Path = Field(
+        default=Path("./aos-data"), description="Where the embedded backends keep their files"
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="URL clients use to reach this service (presigned URLs, profiles); "
+        "defaults to http://<host>:<port>",
+    )
+    metadata_url: str | None = Field(
+        default=None,
+        description="sqlite:///path/to/aos.db (default: <data_dir>/aos.db) or postgresql://…",
+    )
+    blobs_url: str | None = Field(
+        default=None, description="file:///path (default: <data_dir>/blobs) or s3://bucket?…"
+    )
+    events_url: str = Field(default="memory://", description="memory:// or nats://host:4222")
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="The bootstrap admin's API token; generated and printed once when unset",
+    )
+    admin_access_key: str | None = Field(
+        default=None, description="The bootstrap admin's S3 access key id (else generated)"
+    )
+    admin_secret_key: SecretStr | None = Field(
+        default=None, description="The bootstrap admin's S3 secret key (else generated)"
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of 32 bytes sealing S3 secrets and blob keys at rest; "
+        "default: generated once into <data_dir>/master.key (mode 0600)",
+    )
+    compress: bool = Field(default=False, description="Store new blobs zstd-compressed")
+    encrypt: bool = Field(default=False, description="Encrypt new blobs at rest (AES-256-GCM)")
+    max_presign_seconds: int = Field(
+        default=7 * 24 * 3600, ge=1, le=7 * 24 * 3600, description="Longest presigned URL expiry"
+    )
+    client_config: Path = Field(
+        default=Path("~/.config/aos/config.toml"),
+        description="Client profile file that `aos serve` writes its connection into",
+    )
+    write_profile: bool = Field(
+        default=True, description="Whether `aos serve` writes a client profile"
+    )
+    log_level: str = Field(default="INFO", description="Python logging level")
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @property
+    def metadata_dsn(self) -> str:
+        return self.metadata_url or f"sqlite:///{(self.data_dir / 'aos.db').resolve()}"
+
+    @property
+    def blobs_dsn(self) -> str:
+        return self.blobs_url or f"file://{(self.data_dir / 'blobs').resolve()}"

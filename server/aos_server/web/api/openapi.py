@@ -1,0 +1,99 @@
+"""The OpenAPI 3.1 document, generated from the routes' declared models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from ... import __version__
+from .problems import TITLES
+from .routing import Operation
+
+_REF = "#/components/schemas/{model}"
+
+
+class _Schemas:
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def of(self, tp: Any, mode: str) -> dict[str, Any]:
+        schema = TypeAdapter(tp).json_schema(ref_template=_REF, mode=mode)  # type: ignore[arg-type]
+        self.components.update(schema.pop("$defs", {}))
+        title = schema.get("title")
+        if isinstance(tp, type) and title and schema.get("type") == "object":
+            name = re.sub(r"\W", "_", title)
+            self.components[name] = schema
+            return {"$ref": _REF.format(model=name)}
+        return schema
+
+
+def build_openapi(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
+    schemas = _Schemas()
+    problem_ref = {"$ref": _REF.format(model="Problem")}
+    from aos_fs.models import Problem
+
+    schemas.of(Problem, "serialization")
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        item: dict[str, Any] = {
+            "summary": op.summary,
+            "operationId": op.func.__name__,
+            "tags": [op.tag],
+            "parameters": [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                for p in op.path_params
+            ],
+        }
+        if op.query is not None:
+            for name, field in op.query.model_fields.items():
+                param_schema = TypeAdapter(field.annotation).json_schema()
+                item["parameters"].append(
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": field.is_required(),
+                        "description": field.description or "",
+                        "schema": param_schema,
+                    }
+                )
+        if op.body is not None:
+            item["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": schemas.of(op.body, "validation")}},
+            }
+        responses: dict[str, Any] = {}
+        if op.response is not None:
+            responses[str(op.status)] = {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": schemas.of(op.response, "serialization")}
+                },
+            }
+        else:
+            responses["204"] = {"description": "Done"}
+        for status in (400, 401, 403, 404, 409, 422):
+            responses[str(status)] = {
+                "description": TITLES[status],
+                "content": {"application/problem+json": {"schema": problem_ref}},
+            }
+        item["responses"] = responses
+        paths.setdefault(op.path, {})[op.method.lower()] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "AOS-Py API",
+            "version": __version__,
+            "description": "Research-data object store: projects, collections, datasets and "
+            "objects with metadata, permissions and versions. Object bytes move through the "
+            "S3-compatible endpoint on the same host.",
+        },
+        "servers": [{"url": f"{server_url}/api/v2"}],
+        "components": {
+            "schemas": schemas.components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}, {}],
+        "paths": paths,
+    }

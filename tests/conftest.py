@@ -1,0 +1,117 @@
+"""Shared fixtures: real servers on 127.0.0.1 with an admin token and S3 keys."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from aos_server.app import create_app
+from aos_server.settings import Settings
+
+ADMIN_TOKEN = "aos_test-admin-token-0123456789abcdef"
+ADMIN_ACCESS_KEY = "AOSTESTADMINKEY0"
+ADMIN_SECRET_KEY = "test-admin-secret-key-0123456789abcdef"
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "data_dir": data_dir,
+        "admin_token": ADMIN_TOKEN,
+        "admin_access_key": ADMIN_ACCESS_KEY,
+        "admin_secret_key": ADMIN_SECRET_KEY,
+        "write_profile": False,
+        "client_config": data_dir / "client.toml",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    app: web.Application
+    admin_token: str = ADMIN_TOKEN
+    access_key: str = ADMIN_ACCESS_KEY
+    secret_key: str = ADMIN_SECRET_KEY
+
+
+@dataclass
+class _Running:
+    server: LiveServer
+    loop: asyncio.AbstractEventLoop
+    runner: web.AppRunner
+    thread: threading.Thread
+
+
+def start_server(settings: Settings) -> _Running:
+    """Run the app on its own loop in a thread, so sync clients (boto3, pandas) can call it."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict[str, object] = {}
+
+    async def boot() -> None:
+        app = create_app(settings)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        holder.update(app=app, runner=runner, port=port)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(boot())
+        except BaseException as exc:
+            holder["error"] = exc
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="aos-live-server", daemon=True)
+    thread.start()
+    started.wait(30)
+    if "error" in holder:
+        raise holder["error"]  # type: ignore[misc]
+    port = holder["port"]
+    url = f"http://127.0.0.1:{port}"
+    live = LiveServer(
+        url=url,
+        settings=settings.model_copy(update={"port": port, "public_url": url}),
+        app=holder["app"],  # type: ignore[arg-type]
+    )
+    return _Running(live, loop, holder["runner"], thread)  # type: ignore[arg-type]
+
+
+def stop_server(running: _Running) -> None:
+    fut = asyncio.run_coroutine_threadsafe(running.runner.cleanup(), running.loop)
+    fut.result(30)
+    running.loop.call_soon_threadsafe(running.loop.stop)
+    running.thread.join(30)
+    running.loop.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One embedded server for the whole session (tests use unique project names)."""
+    running = start_server(make_settings(tmp_path_factory.mktemp("aos-live")))
+    yield running.server
+    stop_server(running)
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own, for tests that need an empty store."""
+    running = start_server(make_settings(tmp_path / "aos"))
+    yield running.server
+    stop_server(running)

@@ -25,12 +25,18 @@ class Settings(BaseSettings):
     )
     metadata_url: str | None = Field(
         default=None,
-        description="sqlite:///path/to/aos.db (default: <data_dir>/aos.db) or postgresql://…",
+        description="sqlite:///path/to/aos.db (default: <data_dir>/aos.db); PostgreSQL "
+        "arrives with the scale-out work",
     )
     blobs_url: str | None = Field(
-        default=None, description="file:///path (default: <data_dir>/blobs) or s3://bucket?…"
+        default=None,
+        description="file:///path (default: <data_dir>/blobs); upstream S3 arrives with scale-out",
     )
-    events_url: str = Field(default="memory://", description="memory:// or nats://host:4222")
+    events_url: str = Field(
+        default="memory://",
+        description="memory:// (the durable log in the metadata store); "
+        "NATS arrives with scale-out",
+    )
     admin_token: SecretStr | None = Field(
         default=None,
         description="The bootstrap admin's API token; generated and printed once when unset",

@@ -149,7 +149,7 @@ class ObjectService:
             await staged.discard()
             raise
         try:
-            return await self._commit(
+            return await self.commit_revision(
                 actor,
                 project,
                 key,
@@ -166,7 +166,7 @@ class ObjectService:
             await self.blobs.delete(blob_key)
             raise
 
-    async def _commit(
+    async def commit_revision(
         self,
         actor: Actor,
         project: str,
@@ -179,6 +179,7 @@ class ObjectService:
         content_type: str,
         metadata: dict[str, str],
     ) -> StoredObject:
+        """Make committed blob `blob_key` the next revision of `project/key` (checked again)."""
         async with self.meta.write() as s:
             plan = await plan_write(s, project, key)
             await self._require_write(s, actor, plan)

@@ -86,7 +86,7 @@ class ResourceService:
                 check_parent(parent, kind)
                 await perms.require(s, actor, parent, Level.APPEND)
             res = await self._insert(s, actor, kind, body, parent)
-        return res
+        return public_view(res)
 
     async def _insert(
         self,

@@ -44,6 +44,31 @@ class S3CredentialRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadRecord:
+    """A multipart upload in progress."""
+
+    id: str
+    project_id: str
+    key: str
+    user_id: str | None
+    token_id: str | None
+    content_type: str
+    metadata: dict[str, str]
+    checksum_algorithm: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    upload_id: str
+    part_number: int
+    size: int
+    etag: str
+    checksums: dict[str, str]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EventRecord:
     seq: int
     id: str
@@ -244,6 +269,45 @@ class MetadataSession(ABC):
 
     @abstractmethod
     async def list_licenses(self) -> list[License]: ...
+
+    # -- multipart uploads and bucket configuration ------------------------------------------
+    @abstractmethod
+    async def insert_upload(self, upload: UploadRecord) -> None: ...
+
+    @abstractmethod
+    async def get_upload(self, upload_id: str) -> UploadRecord | None: ...
+
+    @abstractmethod
+    async def delete_upload(self, upload_id: str) -> bool:
+        """Remove the upload and its parts' records; returns whether it existed."""
+
+    @abstractmethod
+    async def list_uploads(
+        self,
+        project_id: str,
+        *,
+        prefix: str = "",
+        after: tuple[str, str] | None = None,
+        limit: int = 1000,
+        older_than: datetime | None = None,
+    ) -> list[UploadRecord]:
+        """Uploads ordered by (key, id), strictly after `after`."""
+
+    @abstractmethod
+    async def put_part(self, part: PartRecord) -> None:
+        """Record a part; a re-upload of the same number replaces it."""
+
+    @abstractmethod
+    async def list_parts(
+        self, upload_id: str, *, after: int = 0, limit: int = 10000
+    ) -> list[PartRecord]: ...
+
+    @abstractmethod
+    async def get_bucket_config(self, project_id: str, kind: str) -> str | None: ...
+
+    @abstractmethod
+    async def set_bucket_config(self, project_id: str, kind: str, body: str | None) -> None:
+        """Store (or, with None, remove) one configuration document of a project."""
 
     # -- events ---------------------------------------------------------------------------------
     @abstractmethod

@@ -7,15 +7,11 @@ on unique-constraint failures; everything else lives here.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aos_fs.models import (
-    Author,
-    ExternalRelation,
-    Hashes,
-    KeyValue,
     License,
     ObjectVersion,
     Permission,
@@ -30,9 +26,32 @@ from aos_fs.models import (
 
 from ...domain.ids import new_id
 from ...errors import AlreadyExists
-from .base import EventRecord, MetadataSession, S3CredentialRecord, SortKey, TokenRecord
-
-Row = Mapping[str, Any]
+from .base import (
+    EventRecord,
+    MetadataSession,
+    PartRecord,
+    S3CredentialRecord,
+    SortKey,
+    TokenRecord,
+    UploadRecord,
+)
+from .rows import (
+    R_COLUMNS,
+    RESOURCE_COLUMNS,
+    SORT_COLUMNS,
+    Row,
+    credential_row,
+    parse_ts,
+    permission_row,
+    resource_params,
+    resource_row,
+    token_row,
+    ts,
+    ts_required,
+    upload_row,
+    user_row,
+    version_row,
+)
 
 
 class UniqueViolation(Exception):
@@ -45,162 +64,6 @@ class SQLConnection(Protocol):
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
 
-def ts(value: datetime | None) -> str | None:
-    """Store timestamps as fixed-width UTC ISO text so that text order is time order."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def _ts(value: str) -> datetime:
-    out = parse_ts(value)
-    assert out is not None  # noqa: S101 - NOT NULL column
-    return out
-
-
-_RESOURCE_COLUMNS = (
-    "id, kind, name, title, description, key_values, authors, external_relations, "
-    "metadata_license, data_license, data_class, status, created_by, created_at, updated_at, "
-    "deleted_at, revision, version_id, size, content_type, md5, sha256, checksums"
-)
-_R = ", ".join(f"r.{c.strip()}" for c in _RESOURCE_COLUMNS.split(","))
-_SORT_COLUMNS: dict[str, str] = {
-    "name": "rel.child_name",
-    "created_at": "r.created_at",
-    "updated_at": "r.updated_at",
-    "size": "COALESCE(r.size, 0)",
-}
-
-
-def _resource_params(r: Resource) -> list[Any]:
-    h = r.hashes
-    return [
-        r.id,
-        r.kind.value,
-        r.name,
-        r.title,
-        r.description,
-        json.dumps([kv.model_dump(mode="json") for kv in r.key_values]),
-        json.dumps([a.model_dump(mode="json", exclude_none=True) for a in r.authors]),
-        json.dumps([e.model_dump(mode="json", exclude_none=True) for e in r.external_relations]),
-        r.metadata_license,
-        r.data_license,
-        r.data_class.value,
-        r.status.value,
-        r.created_by,
-        ts(r.created_at),
-        ts(r.updated_at),
-        ts(r.deleted_at),
-        r.revision,
-        r.version_id,
-        r.size,
-        r.content_type,
-        h.md5 if h else None,
-        h.sha256 if h else None,
-        json.dumps(h.checksums) if h else None,
-    ]
-
-
-def _resource(row: Row) -> Resource:
-    hashes = None
-    if row["kind"] == "OBJECT" and row["revision"]:
-        hashes = Hashes(
-            md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"] or "{}")
-        )
-    return Resource(
-        id=row["id"],
-        kind=row["kind"],
-        name=row["name"],
-        title=row["title"],
-        description=row["description"],
-        key_values=[KeyValue(**kv) for kv in json.loads(row["key_values"])],
-        authors=[Author(**a) for a in json.loads(row["authors"])],
-        external_relations=[ExternalRelation(**e) for e in json.loads(row["external_relations"])],
-        metadata_license=row["metadata_license"],
-        data_license=row["data_license"],
-        data_class=row["data_class"],
-        status=row["status"],
-        created_by=row["created_by"],
-        created_at=_ts(row["created_at"]),
-        updated_at=_ts(row["updated_at"]),
-        deleted_at=parse_ts(row["deleted_at"]),
-        revision=row["revision"],
-        version_id=row["version_id"],
-        size=row["size"],
-        content_type=row["content_type"],
-        hashes=hashes,
-    )
-
-
-def _version(row: Row) -> ObjectVersion:
-    return ObjectVersion(
-        id=row["id"],
-        object_id=row["object_id"],
-        revision=row["revision"],
-        size=row["size"],
-        content_type=row["content_type"],
-        hashes=Hashes(md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"])),
-        etag=row["etag"],
-        status=row["status"],
-        metadata=json.loads(row["metadata"]),
-        created_by=row["created_by"],
-        created_at=_ts(row["created_at"]),
-    )
-
-
-def _user(row: Row) -> User:
-    return User(
-        id=row["id"],
-        name=row["name"],
-        display_name=row["display_name"],
-        email=row["email"],
-        is_admin=bool(row["is_admin"]),
-        is_service_account=bool(row["is_service_account"]),
-        project_id=row["project_id"],
-        active=bool(row["active"]),
-        created_at=_ts(row["created_at"]),
-    )
-
-
-def _token(row: Row) -> Token:
-    return Token(
-        id=row["id"],
-        user_id=row["user_id"],
-        name=row["name"],
-        scope_id=row["scope_id"],
-        level=row["level"],
-        expires_at=parse_ts(row["expires_at"]),
-        created_at=_ts(row["created_at"]),
-        last_used_at=parse_ts(row["last_used_at"]),
-    )
-
-
-def _permission(row: Row) -> Permission:
-    return Permission(
-        user_id=row["user_id"],
-        resource_id=row["resource_id"],
-        level=PermissionLevel(list(PermissionLevel)[row["level"]]),
-        granted_by=row["granted_by"],
-        granted_at=_ts(row["granted_at"]),
-    )
-
-
-def _credential(row: Row) -> S3CredentialRecord:
-    return S3CredentialRecord(
-        access_key_id=row["access_key_id"],
-        secret_sealed=bytes(row["secret_sealed"]),
-        user_id=row["user_id"],
-        token_id=row["token_id"],
-        created_at=_ts(row["created_at"]),
-    )
-
-
 class SQLSession(MetadataSession):
     """MetadataSession over any `SQLConnection`."""
 
@@ -209,11 +72,11 @@ class SQLSession(MetadataSession):
 
     # -- resources ------------------------------------------------------------------------------
     async def insert_resource(self, res: Resource) -> None:
-        marks = ", ".join("?" * len(_RESOURCE_COLUMNS.split(",")))
+        marks = ", ".join("?" * len(RESOURCE_COLUMNS.split(",")))
         try:
             await self.c.execute(
-                f"INSERT INTO resources ({_RESOURCE_COLUMNS}) VALUES ({marks})",
-                _resource_params(res),
+                f"INSERT INTO resources ({RESOURCE_COLUMNS}) VALUES ({marks})",
+                resource_params(res),
             )
         except UniqueViolation as exc:
             raise AlreadyExists(
@@ -223,9 +86,9 @@ class SQLSession(MetadataSession):
             ) from exc
 
     async def update_resource(self, res: Resource) -> None:
-        cols = [c.strip() for c in _RESOURCE_COLUMNS.split(",")][1:]
+        cols = [c.strip() for c in RESOURCE_COLUMNS.split(",")][1:]
         assignments = ", ".join(f"{c} = ?" for c in cols)
-        params = _resource_params(res)
+        params = resource_params(res)
         try:
             await self.c.execute(
                 f"UPDATE resources SET {assignments} WHERE id = ?", [*params[1:], res.id]
@@ -246,9 +109,9 @@ class SQLSession(MetadataSession):
 
     async def get_resource(self, resource_id: str) -> Resource | None:
         row = await self.c.fetchone(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE id = ?", [resource_id]
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = ?", [resource_id]
         )
-        return _resource(row) if row else None
+        return resource_row(row) if row else None
 
     async def get_resources(self, ids: Sequence[str]) -> list[Resource]:
         out: list[Resource] = []
@@ -257,34 +120,34 @@ class SQLSession(MetadataSession):
             chunk = ids[i : i + 500]
             marks = ", ".join("?" * len(chunk))
             rows = await self.c.fetchall(
-                f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE id IN ({marks})", chunk
+                f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE id IN ({marks})", chunk
             )
-            out.extend(_resource(r) for r in rows)
+            out.extend(resource_row(r) for r in rows)
         return out
 
     async def get_project_by_name(self, name: str) -> Resource | None:
         row = await self.c.fetchone(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+            f"SELECT {RESOURCE_COLUMNS} FROM resources "
             "WHERE kind = 'PROJECT' AND name = ? AND deleted_at IS NULL",
             [name],
         )
-        return _resource(row) if row else None
+        return resource_row(row) if row else None
 
     async def list_projects(self, *, after: str | None, limit: int) -> list[Resource]:
         rows = await self.c.fetchall(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE kind = 'PROJECT' "
+            f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = 'PROJECT' "
             "AND deleted_at IS NULL AND name > ? ORDER BY name LIMIT ?",
             [after or "", limit],
         )
-        return [_resource(r) for r in rows]
+        return [resource_row(r) for r in rows]
 
     async def get_child(self, parent_id: str, name: str) -> Resource | None:
         row = await self.c.fetchone(
-            f"SELECT {_R} FROM relations rel JOIN resources r ON r.id = rel.target_id "
+            f"SELECT {R_COLUMNS} FROM relations rel JOIN resources r ON r.id = rel.target_id "
             "WHERE rel.origin_id = ? AND rel.type = 'BELONGS_TO' AND rel.child_name = ?",
             [parent_id, name],
         )
-        return _resource(row) if row else None
+        return resource_row(row) if row else None
 
     async def list_children(
         self,
@@ -296,7 +159,7 @@ class SQLSession(MetadataSession):
         limit: int = 1000,
         prefix: str | None = None,
     ) -> list[Resource]:
-        col = _SORT_COLUMNS[sort]
+        col = SORT_COLUMNS[sort]
         where = ["rel.origin_id = ?", "rel.type = 'BELONGS_TO'"]
         params: list[Any] = [parent_id]
         if prefix:
@@ -309,11 +172,11 @@ class SQLSession(MetadataSession):
             params += [after[0], after[0], after[1]]
         direction = "DESC" if descending else "ASC"
         rows = await self.c.fetchall(
-            f"SELECT {_R} FROM relations rel JOIN resources r ON r.id = rel.target_id "
+            f"SELECT {R_COLUMNS} FROM relations rel JOIN resources r ON r.id = rel.target_id "
             f"WHERE {' AND '.join(where)} ORDER BY {col} {direction}, r.id {direction} LIMIT ?",
             [*params, limit],
         )
-        return [_resource(r) for r in rows]
+        return [resource_row(r) for r in rows]
 
     async def parent_ids(self, resource_id: str) -> list[str]:
         rows = await self.c.fetchall(
@@ -471,13 +334,13 @@ class SQLSession(MetadataSession):
             " WHERE object_id = ? AND revision = ?",
             [object_id, revision],
         )
-        return _version(row) if row else None
+        return version_row(row) if row else None
 
     async def get_version_by_id(self, version_id: str) -> ObjectVersion | None:
         row = await self.c.fetchone(
             f"SELECT {self._VERSION_COLS} FROM object_versions WHERE id = ?", [version_id]
         )
-        return _version(row) if row else None
+        return version_row(row) if row else None
 
     async def list_versions(self, object_id: str) -> list[ObjectVersion]:
         rows = await self.c.fetchall(
@@ -485,7 +348,7 @@ class SQLSession(MetadataSession):
             " ORDER BY revision",
             [object_id],
         )
-        return [_version(r) for r in rows]
+        return [version_row(r) for r in rows]
 
     async def blob_key(self, version_id: str) -> str | None:
         row = await self.c.fetchone(
@@ -533,18 +396,18 @@ class SQLSession(MetadataSession):
 
     async def get_user(self, user_id: str) -> User | None:
         row = await self.c.fetchone(f"SELECT {self._USER_COLS} FROM users WHERE id = ?", [user_id])
-        return _user(row) if row else None
+        return user_row(row) if row else None
 
     async def get_user_by_name(self, name: str) -> User | None:
         row = await self.c.fetchone(f"SELECT {self._USER_COLS} FROM users WHERE name = ?", [name])
-        return _user(row) if row else None
+        return user_row(row) if row else None
 
     async def list_users(self, *, after: str | None, limit: int) -> list[User]:
         rows = await self.c.fetchall(
             f"SELECT {self._USER_COLS} FROM users WHERE name > ? ORDER BY name LIMIT ?",
             [after or "", limit],
         )
-        return [_user(r) for r in rows]
+        return [user_row(r) for r in rows]
 
     _TOKEN_COLS = "id, user_id, name, scope_id, level, expires_at, created_at, last_used_at"  # noqa: S105
 
@@ -569,21 +432,21 @@ class SQLSession(MetadataSession):
         row = await self.c.fetchone(
             f"SELECT {self._TOKEN_COLS}, secret_hash FROM tokens WHERE id = ?", [token_id]
         )
-        return TokenRecord(_token(row), row["secret_hash"]) if row else None
+        return TokenRecord(token_row(row), row["secret_hash"]) if row else None
 
     async def get_token_by_hash(self, secret_hash: str) -> TokenRecord | None:
         row = await self.c.fetchone(
             f"SELECT {self._TOKEN_COLS}, secret_hash FROM tokens WHERE secret_hash = ?",
             [secret_hash],
         )
-        return TokenRecord(_token(row), row["secret_hash"]) if row else None
+        return TokenRecord(token_row(row), row["secret_hash"]) if row else None
 
     async def list_tokens(self, user_id: str) -> list[Token]:
         rows = await self.c.fetchall(
             f"SELECT {self._TOKEN_COLS} FROM tokens WHERE user_id = ? ORDER BY created_at",
             [user_id],
         )
-        return [_token(r) for r in rows]
+        return [token_row(r) for r in rows]
 
     async def delete_token(self, token_id: str) -> bool:
         return await self.c.execute("DELETE FROM tokens WHERE id = ?", [token_id]) > 0
@@ -613,14 +476,14 @@ class SQLSession(MetadataSession):
             f"SELECT {self._PERM_COLS} FROM permissions WHERE resource_id = ? ORDER BY granted_at",
             [resource_id],
         )
-        return [_permission(r) for r in rows]
+        return [permission_row(r) for r in rows]
 
     async def permissions_of(self, user_id: str) -> list[Permission]:
         rows = await self.c.fetchall(
             f"SELECT {self._PERM_COLS} FROM permissions WHERE user_id = ? ORDER BY granted_at",
             [user_id],
         )
-        return [_permission(r) for r in rows]
+        return [permission_row(r) for r in rows]
 
     async def grants(self, user_id: str, resource_ids: Sequence[str]) -> dict[str, int]:
         ids = list(resource_ids)
@@ -658,14 +521,14 @@ class SQLSession(MetadataSession):
             f"SELECT {self._CRED_COLS} FROM s3_credentials WHERE access_key_id = ?",
             [access_key_id],
         )
-        return _credential(row) if row else None
+        return credential_row(row) if row else None
 
     async def list_s3_credentials(self, user_id: str) -> list[S3CredentialRecord]:
         rows = await self.c.fetchall(
             f"SELECT {self._CRED_COLS} FROM s3_credentials WHERE user_id = ? ORDER BY created_at",
             [user_id],
         )
-        return [_credential(r) for r in rows]
+        return [credential_row(r) for r in rows]
 
     async def delete_s3_credential(self, access_key_id: str) -> bool:
         n = await self.c.execute(
@@ -687,6 +550,114 @@ class SQLSession(MetadataSession):
     async def list_licenses(self) -> list[License]:
         rows = await self.c.fetchall("SELECT tag, name, url FROM licenses ORDER BY tag")
         return [License(tag=r["tag"], name=r["name"], url=r["url"]) for r in rows]
+
+    # -- multipart uploads and bucket configuration ------------------------------------------
+    _UPLOAD_COLS = (
+        "id, project_id, key, user_id, token_id, content_type, metadata, checksum_algorithm,"
+        " created_at"
+    )
+
+    async def insert_upload(self, upload: UploadRecord) -> None:
+        await self.c.execute(
+            f"INSERT INTO uploads ({self._UPLOAD_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                upload.id,
+                upload.project_id,
+                upload.key,
+                upload.user_id,
+                upload.token_id,
+                upload.content_type,
+                json.dumps(upload.metadata),
+                upload.checksum_algorithm,
+                ts(upload.created_at),
+            ],
+        )
+
+    async def get_upload(self, upload_id: str) -> UploadRecord | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._UPLOAD_COLS} FROM uploads WHERE id = ?", [upload_id]
+        )
+        return upload_row(row) if row else None
+
+    async def delete_upload(self, upload_id: str) -> bool:
+        await self.c.execute("DELETE FROM upload_parts WHERE upload_id = ?", [upload_id])
+        return await self.c.execute("DELETE FROM uploads WHERE id = ?", [upload_id]) > 0
+
+    async def list_uploads(
+        self,
+        project_id: str,
+        *,
+        prefix: str = "",
+        after: tuple[str, str] | None = None,
+        limit: int = 1000,
+        older_than: datetime | None = None,
+    ) -> list[UploadRecord]:
+        where = ["project_id = ?", "key >= ?", "key < ?"]
+        params: list[Any] = [project_id, prefix, prefix + "\U0010ffff"]
+        if after is not None:
+            where.append("(key > ? OR (key = ? AND id > ?))")
+            params += [after[0], after[0], after[1]]
+        if older_than is not None:
+            where.append("created_at < ?")
+            params.append(ts(older_than))
+        rows = await self.c.fetchall(
+            f"SELECT {self._UPLOAD_COLS} FROM uploads WHERE {' AND '.join(where)}"
+            " ORDER BY key, id LIMIT ?",
+            [*params, limit],
+        )
+        return [upload_row(r) for r in rows]
+
+    async def put_part(self, part: PartRecord) -> None:
+        await self.c.execute(
+            "INSERT INTO upload_parts (upload_id, part_number, size, etag, checksums, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET"
+            " size = excluded.size, etag = excluded.etag, checksums = excluded.checksums,"
+            " created_at = excluded.created_at",
+            [
+                part.upload_id,
+                part.part_number,
+                part.size,
+                part.etag,
+                json.dumps(part.checksums),
+                ts(part.created_at),
+            ],
+        )
+
+    async def list_parts(
+        self, upload_id: str, *, after: int = 0, limit: int = 10000
+    ) -> list[PartRecord]:
+        rows = await self.c.fetchall(
+            "SELECT upload_id, part_number, size, etag, checksums, created_at FROM upload_parts"
+            " WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+            [upload_id, after, limit],
+        )
+        return [
+            PartRecord(
+                upload_id=r["upload_id"],
+                part_number=int(r["part_number"]),
+                size=int(r["size"]),
+                etag=r["etag"],
+                checksums=json.loads(r["checksums"]),
+                created_at=ts_required(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    async def get_bucket_config(self, project_id: str, kind: str) -> str | None:
+        row = await self.c.fetchone(
+            "SELECT body FROM bucket_configs WHERE project_id = ? AND kind = ?", [project_id, kind]
+        )
+        return str(row["body"]) if row else None
+
+    async def set_bucket_config(self, project_id: str, kind: str, body: str | None) -> None:
+        await self.c.execute(
+            "DELETE FROM bucket_configs WHERE project_id = ? AND kind = ?", [project_id, kind]
+        )
+        if body is not None:
+            await self.c.execute(
+                "INSERT INTO bucket_configs (project_id, kind, body) VALUES (?, ?, ?)",
+                [project_id, kind, body],
+            )
 
     # -- events ---------------------------------------------------------------------------------
     async def append_event(
@@ -714,7 +685,7 @@ class SQLSession(MetadataSession):
                 resource_id=r["resource_id"],
                 actor_id=r["actor_id"],
                 payload=json.loads(r["payload"]),
-                created_at=_ts(r["created_at"]),
+                created_at=ts_required(r["created_at"]),
             )
             for r in rows
         ]

@@ -1,0 +1,1 @@
+"""Benchmarks: each compares AOS-Py with a peer in the same run and reports ratios."""

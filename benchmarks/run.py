@@ -1,0 +1,14 @@
+"""`make bench`: run every benchmark in turn."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+
+BENCHMARKS = ["benchmarks.metadata"]
+
+if __name__ == "__main__":
+    for name in BENCHMARKS:
+        print(f"== {name}", flush=True)
+        sys.argv = [name]
+        runpy.run_module(name, run_name="__main__")

@@ -1,0 +1,195 @@
+"""Row <-> model mapping shared by the SQL backends: timestamps as sortable text, JSON as text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aos_fs.models import (
+    Author,
+    ExternalRelation,
+    Hashes,
+    KeyValue,
+    ObjectVersion,
+    Permission,
+    PermissionLevel,
+    Resource,
+    Token,
+    User,
+)
+
+from .base import S3CredentialRecord, UploadRecord
+
+Row = Mapping[str, Any]
+
+
+def ts(value: datetime | None) -> str | None:
+    """Store timestamps as fixed-width UTC ISO text so that text order is time order."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def ts_required(value: str) -> datetime:
+    out = parse_ts(value)
+    assert out is not None  # noqa: S101 - NOT NULL column
+    return out
+
+
+RESOURCE_COLUMNS = (
+    "id, kind, name, title, description, key_values, authors, external_relations, "
+    "metadata_license, data_license, data_class, status, created_by, created_at, updated_at, "
+    "deleted_at, revision, version_id, size, content_type, md5, sha256, checksums"
+)
+R_COLUMNS = ", ".join(f"r.{c.strip()}" for c in RESOURCE_COLUMNS.split(","))
+SORT_COLUMNS: dict[str, str] = {
+    "name": "rel.child_name",
+    "created_at": "r.created_at",
+    "updated_at": "r.updated_at",
+    "size": "COALESCE(r.size, 0)",
+}
+
+
+def resource_params(r: Resource) -> list[Any]:
+    h = r.hashes
+    return [
+        r.id,
+        r.kind.value,
+        r.name,
+        r.title,
+        r.description,
+        json.dumps([kv.model_dump(mode="json") for kv in r.key_values]),
+        json.dumps([a.model_dump(mode="json", exclude_none=True) for a in r.authors]),
+        json.dumps([e.model_dump(mode="json", exclude_none=True) for e in r.external_relations]),
+        r.metadata_license,
+        r.data_license,
+        r.data_class.value,
+        r.status.value,
+        r.created_by,
+        ts(r.created_at),
+        ts(r.updated_at),
+        ts(r.deleted_at),
+        r.revision,
+        r.version_id,
+        r.size,
+        r.content_type,
+        h.md5 if h else None,
+        h.sha256 if h else None,
+        json.dumps(h.checksums) if h else None,
+    ]
+
+
+def resource_row(row: Row) -> Resource:
+    hashes = None
+    if row["kind"] == "OBJECT" and row["revision"]:
+        hashes = Hashes(
+            md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"] or "{}")
+        )
+    return Resource(
+        id=row["id"],
+        kind=row["kind"],
+        name=row["name"],
+        title=row["title"],
+        description=row["description"],
+        key_values=[KeyValue(**kv) for kv in json.loads(row["key_values"])],
+        authors=[Author(**a) for a in json.loads(row["authors"])],
+        external_relations=[ExternalRelation(**e) for e in json.loads(row["external_relations"])],
+        metadata_license=row["metadata_license"],
+        data_license=row["data_license"],
+        data_class=row["data_class"],
+        status=row["status"],
+        created_by=row["created_by"],
+        created_at=ts_required(row["created_at"]),
+        updated_at=ts_required(row["updated_at"]),
+        deleted_at=parse_ts(row["deleted_at"]),
+        revision=row["revision"],
+        version_id=row["version_id"],
+        size=row["size"],
+        content_type=row["content_type"],
+        hashes=hashes,
+    )
+
+
+def version_row(row: Row) -> ObjectVersion:
+    return ObjectVersion(
+        id=row["id"],
+        object_id=row["object_id"],
+        revision=row["revision"],
+        size=row["size"],
+        content_type=row["content_type"],
+        hashes=Hashes(md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"])),
+        etag=row["etag"],
+        status=row["status"],
+        metadata=json.loads(row["metadata"]),
+        created_by=row["created_by"],
+        created_at=ts_required(row["created_at"]),
+    )
+
+
+def user_row(row: Row) -> User:
+    return User(
+        id=row["id"],
+        name=row["name"],
+        display_name=row["display_name"],
+        email=row["email"],
+        is_admin=bool(row["is_admin"]),
+        is_service_account=bool(row["is_service_account"]),
+        project_id=row["project_id"],
+        active=bool(row["active"]),
+        created_at=ts_required(row["created_at"]),
+    )
+
+
+def token_row(row: Row) -> Token:
+    return Token(
+        id=row["id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        scope_id=row["scope_id"],
+        level=row["level"],
+        expires_at=parse_ts(row["expires_at"]),
+        created_at=ts_required(row["created_at"]),
+        last_used_at=parse_ts(row["last_used_at"]),
+    )
+
+
+def permission_row(row: Row) -> Permission:
+    return Permission(
+        user_id=row["user_id"],
+        resource_id=row["resource_id"],
+        level=PermissionLevel(list(PermissionLevel)[row["level"]]),
+        granted_by=row["granted_by"],
+        granted_at=ts_required(row["granted_at"]),
+    )
+
+
+def credential_row(row: Row) -> S3CredentialRecord:
+    return S3CredentialRecord(
+        access_key_id=row["access_key_id"],
+        secret_sealed=bytes(row["secret_sealed"]),
+        user_id=row["user_id"],
+        token_id=row["token_id"],
+        created_at=ts_required(row["created_at"]),
+    )
+
+
+def upload_row(row: Row) -> UploadRecord:
+    return UploadRecord(
+        id=row["id"],
+        project_id=row["project_id"],
+        key=row["key"],
+        user_id=row["user_id"],
+        token_id=row["token_id"],
+        content_type=row["content_type"],
+        metadata=json.loads(row["metadata"]),
+        checksum_algorithm=row["checksum_algorithm"],
+        created_at=ts_required(row["created_at"]),
+    )

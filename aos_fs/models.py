@@ -203,6 +203,7 @@ class Resource(_Value):
     size: int | None = None
     content_type: str | None = None
     hashes: Hashes | None = None
+    etag: str | None = Field(default=None, description="S3 ETag of the latest revision")
     # containers only, when requested
     stats: Stats | None = None
     endpoints: list[EndpointInfo] = Field(default_factory=list)
@@ -223,6 +224,9 @@ class ObjectVersion(_Value):
     etag: str
     status: Status
     metadata: dict[str, str] = Field(default_factory=dict, description="S3 user metadata")
+    parts: list[int] = Field(
+        default_factory=list, description="Part sizes, for revisions uploaded in parts"
+    )
     created_by: str | None = None
     created_at: datetime
 

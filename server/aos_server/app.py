@@ -19,14 +19,29 @@ if TYPE_CHECKING:
 from .backends.metadata.sqlite import SqliteMetadataStore
 from .errors import InvalidInput
 from .keyring import Keyring
-from .keys import AUTH, BLOBS, BOOTSTRAP, GRAPH, KEYRING, META, OBJECTS, RESOURCES, SETTINGS
+from .keys import (
+    AUTH,
+    BLOBS,
+    BOOTSTRAP,
+    BUNDLES,
+    GRAPH,
+    KEYRING,
+    META,
+    MULTIPART,
+    OBJECTS,
+    RESOURCES,
+    SETTINGS,
+)
 from .licenses import DEFAULT_LICENSES
 from .services.auth import AuthService
+from .services.bundles import BundleService
 from .services.dag import GraphService
+from .services.multipart import MultipartService
 from .services.objects import ObjectService
 from .services.resources import ResourceService
 from .settings import Settings
 from .web.api import build_api
+from .web.s3.routes import install_s3
 
 log = logging.getLogger("aos")
 
@@ -73,9 +88,12 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[AUTH] = auth
         app[RESOURCES] = resources
         app[GRAPH] = GraphService(meta)
-        app[OBJECTS] = ObjectService(
+        objects = ObjectService(
             meta, blobs, resources, compress=settings.compress, encrypt=settings.encrypt
         )
+        app[OBJECTS] = objects
+        app[MULTIPART] = MultipartService(meta, blobs, objects)
+        app[BUNDLES] = BundleService(meta, blobs, auth)
         app[BOOTSTRAP] = await auth.bootstrap(
             token=settings.admin_token.get_secret_value() if settings.admin_token else None,
             access_key=settings.admin_access_key,
@@ -94,9 +112,11 @@ async def health(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     """The whole embedded service: JSON API at /api/v2, health at /health, S3 at /."""
-    app = web.Application(client_max_size=1 << 20)
+    # S3 bodies are streamed; client_max_size bounds only what a handler reads whole (XML, JSON).
+    app = web.Application(client_max_size=8 << 20)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services)
     app.router.add_get("/health", health)
     app.add_subapp("/api/v2", build_api(app))
+    install_s3(app)  # last: the S3 routes catch every other path
     return app

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     max_presign_seconds: int = Field(
         default=7 * 24 * 3600, ge=1, le=7 * 24 * 3600, description="Longest presigned URL expiry"
     )
+    s3_virtual_host: str | None = Field(
+        default=None,
+        description="Domain for virtual-host style S3 (bucket.<domain>); path-style always works",
+    )
     client_config: Path = Field(
         default=Path("~/.config/aos/config.toml"),
         description="Client profile file that `aos serve` writes its connection into",

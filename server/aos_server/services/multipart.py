@@ -178,6 +178,7 @@ class MultipartService:
                 etag=etag,
                 content_type=upload.content_type,
                 metadata=upload.metadata,
+                parts=[p.size for p in chosen],
             )
         except BaseException:
             await self.blobs.delete(blob_key)

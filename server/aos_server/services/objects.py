@@ -15,6 +15,8 @@ from aos_fs.models import (
     Kind,
     ObjectCreate,
     ObjectVersion,
+    Relation,
+    RelationType,
     Resource,
     Status,
 )
@@ -34,7 +36,7 @@ from . import permissions as perms
 if TYPE_CHECKING:
     from ..backends.blobs.base import BlobStore
 from .common import check_name, emit, load, now
-from .resources import ResourceService, public_view
+from .resources import ResourceService, public_view, resolve_chain
 
 
 @dataclass
@@ -134,6 +136,7 @@ class ObjectService:
         metadata: Mapping[str, str] | None = None,
         checksums: Mapping[str, str] | None = None,
         etag: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> StoredObject:
         """Store a new revision of `project/key`.
 
@@ -161,6 +164,7 @@ class ObjectService:
                 etag=etag or staged.md5,
                 content_type=content_type,
                 metadata=dict(metadata or {}),
+                tags=tags,
             )
         except BaseException:
             await self.blobs.delete(blob_key)
@@ -178,6 +182,9 @@ class ObjectService:
         etag: str,
         content_type: str,
         metadata: dict[str, str],
+        tags: dict[str, str] | None = None,
+        origin_id: str | None = None,
+        parts: list[int] | None = None,
     ) -> StoredObject:
         """Make committed blob `blob_key` the next revision of `project/key` (checked again)."""
         async with self.meta.write() as s:
@@ -211,16 +218,11 @@ class ObjectService:
                 etag=etag,
                 status=Status.AVAILABLE,
                 metadata=metadata,
+                parts=parts or [],
                 created_by=actor.user_id,
                 created_at=ts,
             )
             await s.insert_version(version, blob_key)
-            labels = [
-                kv
-                for kv in obj.key_values
-                if not (kv.variant == KeyValueVariant.LABEL and kv.key in metadata)
-            ]
-            labels += [KeyValue(key=k, value=v) for k, v in metadata.items()]
             obj = obj.model_copy(
                 update={
                     "revision": version.revision,
@@ -228,12 +230,17 @@ class ObjectService:
                     "size": size,
                     "content_type": content_type,
                     "hashes": hashes,
+                    "etag": etag,
                     "status": Status.AVAILABLE,
-                    "key_values": labels,
+                    "key_values": self._merge_tags(obj.key_values, tags),
                     "updated_at": ts,
                 }
             )
             await s.update_resource(obj)
+            if origin_id is not None and origin_id != obj.id:
+                rel = Relation(origin_id=obj.id, target_id=origin_id, type=RelationType.ORIGIN)
+                if rel not in await s.relations_of(obj.id):
+                    await s.add_relation(rel)
             await emit(
                 s,
                 actor,
@@ -244,6 +251,51 @@ class ObjectService:
                 size=size,
             )
         return StoredObject(public_view(obj), version, blob_key)
+
+    @staticmethod
+    def _merge_tags(kvs: list[KeyValue], tags: dict[str, str] | None) -> list[KeyValue]:
+        """Object tags are the object's LABEL key-values; a write with tags replaces them."""
+        if tags is None:
+            return kvs
+        kept = [kv for kv in kvs if kv.variant != KeyValueVariant.LABEL]
+        return kept + [KeyValue(key=k, value=v) for k, v in tags.items()]
+
+    async def set_tags(self, actor: Actor, object_id: str, tags: dict[str, str]) -> Resource:
+        async with self.meta.write() as s:
+            obj = await load(s, object_id)
+            await perms.require(s, actor, obj, Level.WRITE)
+            obj = obj.model_copy(
+                update={"key_values": self._merge_tags(obj.key_values, tags), "updated_at": now()}
+            )
+            await s.update_resource(obj)
+            await emit(s, actor, "resource.key_values_changed", obj, tags=sorted(tags))
+        return public_view(obj)
+
+    async def copy(
+        self,
+        actor: Actor,
+        source: StoredObject,
+        project: str,
+        key: str,
+        *,
+        metadata: dict[str, str] | None,
+        content_type: str | None,
+        tags: dict[str, str] | None,
+    ) -> StoredObject:
+        """Server-side copy: a new revision that shares the source's immutable blob."""
+        return await self.commit_revision(
+            actor,
+            project,
+            key,
+            blob_key=source.blob_key,
+            size=source.version.size,
+            hashes=source.version.hashes,
+            etag=source.version.etag,
+            content_type=content_type or source.version.content_type,
+            metadata=source.version.metadata if metadata is None else metadata,
+            tags=tags,
+            origin_id=source.resource.id,
+        )
 
     # -- reading --------------------------------------------------------------------------------
     async def versions(self, actor: Actor, object_id: str) -> list[ObjectVersion]:
@@ -276,6 +328,16 @@ class ObjectService:
             await perms.require(s, actor, obj, Level.READ)
         return version
 
+    async def locate(self, actor: Actor, project: str, key: str) -> Resource:
+        """The object at `project/key` if the actor may see it; `ObjectNotFound` otherwise."""
+        async with self.meta.read() as s:
+            chain = await resolve_chain(s, [project, *key.split("/")])
+            obj = chain[-1]
+            acc = await perms.access(s, actor, obj)
+        if obj.kind != Kind.OBJECT or not acc.visible:
+            raise ObjectNotFound(f"No object at {project}/{key}")
+        return obj
+
     async def open(
         self,
         actor: Actor,
@@ -286,8 +348,6 @@ class ObjectService:
         revision: int | None = None,
     ) -> StoredObject:
         """Find the bytes of `project/key` (latest, or a given revision) that `actor` may read."""
-        from .resources import resolve_chain
-
         async with self.meta.read() as s:
             chain = await resolve_chain(s, [project, *key.split("/")])
             obj = chain[-1]

@@ -69,6 +69,22 @@ class PartRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class BundleRecord:
+    """A capability link to a streamed archive of resources."""
+
+    id: str
+    secret_hash: str
+    user_id: str | None
+    token_id: str | None
+    resource_ids: list[str]
+    format: str
+    once: bool
+    expires_at: datetime
+    used_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EventRecord:
     seq: int
     id: str
@@ -308,6 +324,16 @@ class MetadataSession(ABC):
     @abstractmethod
     async def set_bucket_config(self, project_id: str, kind: str, body: str | None) -> None:
         """Store (or, with None, remove) one configuration document of a project."""
+
+    @abstractmethod
+    async def insert_bundle(self, bundle: BundleRecord) -> None: ...
+
+    @abstractmethod
+    async def get_bundle_by_hash(self, secret_hash: str) -> BundleRecord | None: ...
+
+    @abstractmethod
+    async def claim_bundle(self, bundle_id: str, when: datetime) -> bool:
+        """Mark a one-time bundle used; False when it was used already (atomic)."""
 
     # -- events ---------------------------------------------------------------------------------
     @abstractmethod

@@ -47,7 +47,7 @@ def ts_required(value: str) -> datetime:
 RESOURCE_COLUMNS = (
     "id, kind, name, title, description, key_values, authors, external_relations, "
     "metadata_license, data_license, data_class, status, created_by, created_at, updated_at, "
-    "deleted_at, revision, version_id, size, content_type, md5, sha256, checksums"
+    "deleted_at, revision, version_id, size, content_type, md5, sha256, checksums, etag"
 )
 R_COLUMNS = ", ".join(f"r.{c.strip()}" for c in RESOURCE_COLUMNS.split(","))
 SORT_COLUMNS: dict[str, str] = {
@@ -84,6 +84,7 @@ def resource_params(r: Resource) -> list[Any]:
         h.md5 if h else None,
         h.sha256 if h else None,
         json.dumps(h.checksums) if h else None,
+        r.etag,
     ]
 
 
@@ -115,6 +116,7 @@ def resource_row(row: Row) -> Resource:
         size=row["size"],
         content_type=row["content_type"],
         hashes=hashes,
+        etag=row["etag"],
     )
 
 
@@ -129,6 +131,7 @@ def version_row(row: Row) -> ObjectVersion:
         etag=row["etag"],
         status=row["status"],
         metadata=json.loads(row["metadata"]),
+        parts=json.loads(row["parts"]),
         created_by=row["created_by"],
         created_at=ts_required(row["created_at"]),
     )

@@ -27,6 +27,7 @@ from aos_fs.models import (
 from ...domain.ids import new_id
 from ...errors import AlreadyExists
 from .base import (
+    BundleRecord,
     EventRecord,
     MetadataSession,
     PartRecord,
@@ -299,8 +300,9 @@ class SQLSession(MetadataSession):
         try:
             await self.c.execute(
                 "INSERT INTO object_versions (id, object_id, revision, size, content_type, md5,"
-                " sha256, checksums, etag, status, metadata, blob_key, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " sha256, checksums, etag, status, metadata, blob_key, created_by, created_at,"
+                " parts)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     version.id,
                     version.object_id,
@@ -316,6 +318,7 @@ class SQLSession(MetadataSession):
                     blob_key,
                     version.created_by,
                     ts(version.created_at),
+                    json.dumps(version.parts),
                 ],
             )
         except UniqueViolation as exc:
@@ -325,7 +328,7 @@ class SQLSession(MetadataSession):
 
     _VERSION_COLS = (
         "id, object_id, revision, size, content_type, md5, sha256, checksums, etag, status,"
-        " metadata, created_by, created_at"
+        " metadata, created_by, created_at, parts"
     )
 
     async def get_version(self, object_id: str, revision: int) -> ObjectVersion | None:
@@ -658,6 +661,53 @@ class SQLSession(MetadataSession):
                 "INSERT INTO bucket_configs (project_id, kind, body) VALUES (?, ?, ?)",
                 [project_id, kind, body],
             )
+
+    _BUNDLE_COLS = (
+        "id, secret_hash, user_id, token_id, resource_ids, format, once, expires_at, used_at,"
+        " created_at"
+    )
+
+    async def insert_bundle(self, bundle: BundleRecord) -> None:
+        await self.c.execute(
+            f"INSERT INTO bundles ({self._BUNDLE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                bundle.id,
+                bundle.secret_hash,
+                bundle.user_id,
+                bundle.token_id,
+                json.dumps(bundle.resource_ids),
+                bundle.format,
+                int(bundle.once),
+                ts(bundle.expires_at),
+                ts(bundle.used_at),
+                ts(bundle.created_at),
+            ],
+        )
+
+    async def get_bundle_by_hash(self, secret_hash: str) -> BundleRecord | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._BUNDLE_COLS} FROM bundles WHERE secret_hash = ?", [secret_hash]
+        )
+        if row is None:
+            return None
+        return BundleRecord(
+            id=row["id"],
+            secret_hash=row["secret_hash"],
+            user_id=row["user_id"],
+            token_id=row["token_id"],
+            resource_ids=json.loads(row["resource_ids"]),
+            format=row["format"],
+            once=bool(row["once"]),
+            expires_at=ts_required(row["expires_at"]),
+            used_at=parse_ts(row["used_at"]),
+            created_at=ts_required(row["created_at"]),
+        )
+
+    async def claim_bundle(self, bundle_id: str, when: datetime) -> bool:
+        n = await self.c.execute(
+            "UPDATE bundles SET used_at = ? WHERE id = ? AND used_at IS NULL", [ts(when), bundle_id]
+        )
+        return n == 1
 
     # -- events ---------------------------------------------------------------------------------
     async def append_event(

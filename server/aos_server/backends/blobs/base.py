@@ -1,0 +1,101 @@
+"""The BlobStore contract: where object bytes live (local disk now; upstream S3 with scale-out)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...domain.ranges import RangeSpec
+
+
+@dataclass(frozen=True, slots=True)
+class PartInfo:
+    size: int
+    md5: str
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    temp_files: int
+    uploads: int
+
+
+class StagedBlob(ABC):
+    """Bytes written to a hidden temporary place, with their size and hashes (of the plaintext).
+
+    Nothing is visible until `commit(key)`. Call `discard()` on every path that does not commit
+    (use try/finally, so that cancellation discards too).
+    """
+
+    size: int
+    md5: str
+    sha256: str
+
+    @abstractmethod
+    async def commit(self, key: str) -> None:
+        """Make the bytes durable and visible under `key` (atomic: all or nothing)."""
+
+    @abstractmethod
+    async def discard(self) -> None:
+        """Remove the temporary bytes; safe to call twice."""
+
+
+class BlobStore(ABC):
+    @abstractmethod
+    async def stage(
+        self, chunks: AsyncIterator[bytes], *, compress: bool = False, encrypt: bool = False
+    ) -> StagedBlob:
+        """Write a stream to a hidden temporary place while hashing it.
+
+        Leaves nothing behind when the stream raises or the task is cancelled.
+        """
+
+    @abstractmethod
+    def open_read(self, key: str, byte_range: RangeSpec | None = None) -> AsyncIterator[bytes]:
+        """Stream a blob, or part of it. Raises `ObjectNotFound` when the blob is absent."""
+
+    @abstractmethod
+    async def delete(self, key: str) -> None:
+        """Remove a blob; no error when it is absent."""
+
+    @abstractmethod
+    async def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def local_path(self, key: str) -> Path | None:
+        """The file of a blob stored plain (for zero-copy sendfile), else `None`."""
+
+    @abstractmethod
+    async def stage_part(
+        self, upload_id: str, part_number: int, chunks: AsyncIterator[bytes]
+    ) -> PartInfo:
+        """Store one multipart part; uploading the same number again replaces it atomically."""
+
+    @abstractmethod
+    async def assemble(
+        self,
+        upload_id: str,
+        part_numbers: Sequence[int],
+        *,
+        compress: bool = False,
+        encrypt: bool = False,
+    ) -> StagedBlob:
+        """Concatenate parts, in the given order, into a staged blob."""
+
+    @abstractmethod
+    async def abort_upload(self, upload_id: str) -> None:
+        """Remove every part of an upload; no error when there is none."""
+
+    @abstractmethod
+    async def sweep(self, *, older_than: float) -> SweepReport:
+        """Remove temporary files and multipart uploads untouched for `older_than` seconds."""
+
+    @abstractmethod
+    def list_keys(self) -> AsyncIterator[str]:
+        """Every committed blob key (to find orphans that no revision references)."""
+
+    @property
+    def supports_sendfile(self) -> bool:
+        return False

@@ -1,0 +1,288 @@
+"""Blobs on local disk: temp file + fsync + atomic rename; plain files are sent with sendfile."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from ...domain.ids import new_id
+from ...domain.ranges import RangeSpec, resolve
+from ...errors import InvalidInput, ObjectNotFound
+from .base import BlobStore, PartInfo, StagedBlob, SweepReport
+from .sealed import CHUNK, SealedReader, SealedWriter, Sealer
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+BUFFER = 1 << 20
+QUEUE_DEPTH = 4
+
+
+def check_key(key: str) -> str:
+    # SECURITY: only server-made keys of a strict alphabet ever reach the filesystem.
+    if not _KEY.match(key):
+        raise InvalidInput(f"Invalid blob key {key!r}")
+    return key
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _Sink:
+    """Hashes and writes buffers; MD5, SHA-256 and the write run in parallel worker threads."""
+
+    def __init__(self, path: Path, sealer: Sealer | None, master: bytes | None) -> None:
+        self.path = path
+        self.f: BinaryIO = path.open("wb")
+        self.writer = SealedWriter(self.f, sealer, master) if sealer else None
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    async def absorb(self, buf: bytes) -> None:
+        write = self.writer.write if self.writer else self.f.write
+        await asyncio.gather(
+            asyncio.to_thread(self.md5.update, buf),
+            asyncio.to_thread(self.sha256.update, buf),
+            asyncio.to_thread(write, buf),
+        )
+        self.size += len(buf)
+
+    def finish(self) -> None:
+        """Flush and fsync (blocking)."""
+        if self.writer:
+            self.writer.close()
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        self.f.close()
+
+
+async def _pump(chunks: AsyncIterator[bytes], sink: _Sink) -> None:
+    """Read the network and write/hash the disk side concurrently, with bounded buffering."""
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUE_DEPTH)
+
+    async def consume() -> None:
+        while (buf := await queue.get()) is not None:
+            await sink.absorb(buf)
+
+    worker = asyncio.create_task(consume())
+    try:
+        pending = bytearray()
+        async for chunk in chunks:
+            pending += chunk
+            if len(pending) >= BUFFER:
+                await _put(queue, bytes(pending), worker)
+                pending.clear()
+        if pending:
+            await _put(queue, bytes(pending), worker)
+        await _put(queue, None, worker)
+        await worker
+    finally:
+        if not worker.done():
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+
+async def _put(
+    queue: asyncio.Queue[bytes | None], item: bytes | None, worker: asyncio.Task[None]
+) -> None:
+    if worker.done():
+        worker.result()  # surface a write error instead of waiting forever
+    await queue.put(item)
+
+
+class _LocalStaged(StagedBlob):
+    def __init__(self, store: LocalBlobStore, tmp: Path, sink: _Sink, sealed: bool) -> None:
+        self.store = store
+        self.tmp = tmp
+        self.size = sink.size
+        self.md5 = sink.md5.hexdigest()
+        self.sha256 = sink.sha256.hexdigest()
+        self.sealed = sealed
+
+    async def commit(self, key: str) -> None:
+        final = self.store.path(key, sealed=self.sealed)
+
+        def move() -> None:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.tmp, final)
+            _fsync_dir(final.parent)
+
+        await asyncio.to_thread(move)
+
+    async def discard(self) -> None:
+        await asyncio.to_thread(self.tmp.unlink, missing_ok=True)
+
+
+class LocalBlobStore(BlobStore):
+    """Blobs under `root/blobs/ab/cd/<key>` (plain) or `<key>.sealed`; temp files in `root/tmp`."""
+
+    def __init__(self, root: Path, *, master_key: bytes | None = None) -> None:
+        self.root = root
+        self.master = master_key
+        self.blobs = root / "blobs"
+        self.tmp = root / "tmp"
+        self.uploads = root / "multipart"
+        for d in (self.blobs, self.tmp, self.uploads):
+            d.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def supports_sendfile(self) -> bool:
+        return True
+
+    def path(self, key: str, *, sealed: bool) -> Path:
+        check_key(key)
+        return self.blobs / key[-2:] / key[-4:-2] / (key + (".sealed" if sealed else ""))
+
+    async def _stage_to(
+        self, tmp: Path, chunks: AsyncIterator[bytes], sealer: Sealer | None
+    ) -> _Sink:
+        sink = await asyncio.to_thread(_Sink, tmp, sealer, self.master)
+        try:
+            await _pump(chunks, sink)
+            await asyncio.to_thread(sink.finish)
+        except BaseException:
+            await asyncio.to_thread(sink.f.close)
+            await asyncio.to_thread(tmp.unlink, missing_ok=True)
+            raise
+        return sink
+
+    async def stage(
+        self, chunks: AsyncIterator[bytes], *, compress: bool = False, encrypt: bool = False
+    ) -> StagedBlob:
+        sealer = Sealer.new(compress=compress, encrypt=encrypt) if compress or encrypt else None
+        tmp = self.tmp / f"{new_id()}.partial"
+        sink = await self._stage_to(tmp, chunks, sealer)
+        return _LocalStaged(self, tmp, sink, sealer is not None)
+
+    async def _locate(self, key: str) -> tuple[Path, bool]:
+        plain, sealed = self.path(key, sealed=False), self.path(key, sealed=True)
+        if await asyncio.to_thread(plain.exists):
+            return plain, False
+        if await asyncio.to_thread(sealed.exists):
+            return sealed, True
+        raise ObjectNotFound(f"The bytes of blob {key} are missing from the store")
+
+    async def open_read(  # type: ignore[override]
+        self, key: str, byte_range: RangeSpec | None = None
+    ) -> AsyncIterator[bytes]:
+        path, sealed = await self._locate(key)
+        f = await asyncio.to_thread(path.open, "rb")
+        try:
+            if sealed:
+                async for chunk in self._read_sealed(f, byte_range):
+                    yield chunk
+                return
+            size = (await asyncio.to_thread(os.fstat, f.fileno())).st_size
+            offset, length = resolve(byte_range, size) if byte_range else (0, size)
+            await asyncio.to_thread(f.seek, offset)
+            while length > 0:
+                data = await asyncio.to_thread(f.read, min(BUFFER, length))
+                if not data:
+                    break
+                length -= len(data)
+                yield data
+        finally:
+            await asyncio.to_thread(f.close)
+
+    async def _read_sealed(self, f: BinaryIO, byte_range: RangeSpec | None) -> AsyncIterator[bytes]:
+        reader = await asyncio.to_thread(SealedReader, f, self.master)
+        offset, length = resolve(byte_range, reader.size) if byte_range else (0, reader.size)
+        index = offset // CHUNK
+        skip = offset - index * CHUNK
+        while length > 0:
+            plain = await asyncio.to_thread(reader.chunk, index)
+            piece = plain[skip : skip + length]
+            skip = 0
+            index += 1
+            length -= len(piece)
+            yield piece
+
+    async def delete(self, key: str) -> None:
+        for sealed in (False, True):
+            await asyncio.to_thread(self.path(key, sealed=sealed).unlink, missing_ok=True)
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await self._locate(key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def local_path(self, key: str) -> Path | None:
+        path = self.path(key, sealed=False)
+        return path if path.exists() else None
+
+    # -- multipart -------------------------------------------------------------------------------
+    def _part(self, upload_id: str, number: int) -> Path:
+        return self.uploads / check_key(upload_id) / f"{int(number):05d}"
+
+    async def stage_part(
+        self, upload_id: str, part_number: int, chunks: AsyncIterator[bytes]
+    ) -> PartInfo:
+        final = self._part(upload_id, part_number)
+        await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
+        tmp = final.with_name(f"{final.name}.{new_id()}.partial")
+        sink = await self._stage_to(tmp, chunks, None)
+        await asyncio.to_thread(os.replace, tmp, final)
+        return PartInfo(size=sink.size, md5=sink.md5.hexdigest())
+
+    async def assemble(
+        self,
+        upload_id: str,
+        part_numbers: Sequence[int],
+        *,
+        compress: bool = False,
+        encrypt: bool = False,
+    ) -> StagedBlob:
+        paths = [self._part(upload_id, n) for n in part_numbers]
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for path in paths:
+                f = await asyncio.to_thread(path.open, "rb")
+                try:
+                    while data := await asyncio.to_thread(f.read, BUFFER):
+                        yield data
+                finally:
+                    await asyncio.to_thread(f.close)
+
+        return await self.stage(chunks(), compress=compress, encrypt=encrypt)
+
+    async def abort_upload(self, upload_id: str) -> None:
+        await asyncio.to_thread(shutil.rmtree, self.uploads / check_key(upload_id), True)
+
+    # -- housekeeping ----------------------------------------------------------------------------
+    async def sweep(self, *, older_than: float) -> SweepReport:
+        def run() -> SweepReport:
+            limit = time.time() - older_than
+            temps = 0
+            for p in self.tmp.iterdir():
+                if p.stat().st_mtime < limit:
+                    p.unlink(missing_ok=True)
+                    temps += 1
+            uploads = 0
+            for d in self.uploads.iterdir():
+                newest = max((c.stat().st_mtime for c in d.iterdir()), default=d.stat().st_mtime)
+                if newest < limit:
+                    shutil.rmtree(d, ignore_errors=True)
+                    uploads += 1
+            return SweepReport(temp_files=temps, uploads=uploads)
+
+        return await asyncio.to_thread(run)
+
+    async def list_keys(self) -> AsyncIterator[str]:  # type: ignore[override]
+        paths = await asyncio.to_thread(lambda: sorted(self.blobs.glob("*/*/*")))
+        for p in paths:
+            yield p.name.removesuffix(".sealed")

@@ -1,0 +1,92 @@
+"""Turn an S3 request body into a verified byte stream for the services."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+
+from .checksums import ALGORITHMS, decode_b64
+from .chunked import aws_chunked, plain, verified
+from .context import S3Request
+from .errors import S3Error
+from .sigv4 import UNSIGNED
+
+_OFF_LOOP = 256 * 1024
+
+
+async def _digests(
+    chunks: AsyncIterator[bytes], md5: bytes | None, sha256: str | None
+) -> AsyncIterator[bytes]:
+    """Check Content-MD5 and a hex x-amz-content-sha256 once the last byte has passed."""
+    h_md5 = hashlib.md5(usedforsecurity=False) if md5 is not None else None
+    h_sha = hashlib.sha256() if sha256 is not None else None
+    async for chunk in chunks:
+        for h in (h_md5, h_sha):
+            if h is None:
+                continue
+            if len(chunk) >= _OFF_LOOP:
+                await asyncio.to_thread(h.update, chunk)
+            else:
+                h.update(chunk)
+        yield chunk
+    if h_md5 is not None and not hmac.compare_digest(h_md5.digest(), md5 or b""):
+        raise S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.")
+    if h_sha is not None and not hmac.compare_digest(h_sha.hexdigest(), sha256 or ""):
+        raise S3Error(
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )
+
+
+async def request_body(ctx: S3Request) -> tuple[AsyncIterator[bytes], dict[str, str]]:
+    """The body as a stream, and a dict that holds the S3 checksums once it is exhausted.
+
+    Every check fails while the stream is read, so a caller that commits only after reading
+    it to the end never stores bytes that do not match what the client declared.
+    """
+    headers = ctx.headers
+    request = ctx.request
+    payload = ctx.auth.payload_hash if ctx.auth else headers.get("x-amz-content-sha256", UNSIGNED)
+    expected = {
+        algo: headers[f"x-amz-checksum-{algo}"]
+        for algo in ALGORITHMS
+        if f"x-amz-checksum-{algo}" in headers
+    }
+    announced = [
+        t.strip().lower().removeprefix("x-amz-checksum-")
+        for t in headers.get("x-amz-trailer", "").split(",")
+        if t.strip()
+    ]
+    for algo in announced:
+        if algo not in ALGORITHMS:
+            raise S3Error("InvalidRequest", f"Unsupported trailing checksum {algo!r}")
+    trailers: dict[str, str] = {}
+    stream: AsyncIterator[bytes]
+    if payload.startswith("STREAMING-"):
+        decoded = headers.get("x-amz-decoded-content-length")
+        if decoded is not None and not decoded.isdigit():
+            raise S3Error("InvalidArgument", "x-amz-decoded-content-length must be a number")
+        stream = aws_chunked(
+            request.content,
+            auth=ctx.auth,
+            signed=payload.startswith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+            decoded_length=int(decoded) if decoded is not None else None,
+            trailers=trailers,
+        )
+        sha256_hex = None
+    else:
+        if request.content_length is None and "chunked" not in headers.get("Transfer-Encoding", ""):
+            raise S3Error("MissingContentLength", "You must provide the Content-Length HTTP header")
+        stream = plain(request.content, request.content_length)
+        sha256_hex = payload if len(payload) == 64 else None
+    md5 = decode_b64(headers["Content-MD5"], "Content-MD5") if "Content-MD5" in headers else None
+    if md5 is not None and len(md5) != 16:
+        raise S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.")
+    if md5 is not None or sha256_hex is not None:
+        stream = _digests(stream, md5, sha256_hex)
+    computed: dict[str, str] = {}
+    if expected or announced:
+        stream = verified(stream, expected, trailers, announced, computed)
+    return stream, computed

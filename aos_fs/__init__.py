@@ -1,1 +1,53 @@
-"""aos_fs: the aos:// fsspec filesystem and the typed client."""
+"""aos_fs: the typed client for AOS-Py (and, with it, the `aos://` filesystem)."""
+
+from __future__ import annotations
+
+from .client import AOSClient, AsyncAOSClient
+from .config import Profile, load_profile
+from .errors import (
+    AOSConflict,
+    AOSError,
+    AOSHTTPError,
+    AOSInvalidInput,
+    AOSNotFound,
+    AOSPermissionError,
+    AOSServerError,
+    AOSUnauthenticated,
+)
+from .models import (
+    Author,
+    DataClass,
+    KeyValue,
+    KeyValueVariant,
+    Kind,
+    ObjectVersion,
+    PermissionLevel,
+    RelationType,
+    Resource,
+    Status,
+)
+
+__all__ = [
+    "AOSClient",
+    "AOSConflict",
+    "AOSError",
+    "AOSHTTPError",
+    "AOSInvalidInput",
+    "AOSNotFound",
+    "AOSPermissionError",
+    "AOSServerError",
+    "AOSUnauthenticated",
+    "AsyncAOSClient",
+    "Author",
+    "DataClass",
+    "KeyValue",
+    "KeyValueVariant",
+    "Kind",
+    "ObjectVersion",
+    "PermissionLevel",
+    "Profile",
+    "RelationType",
+    "Resource",
+    "Status",
+    "load_profile",
+]

@@ -82,7 +82,7 @@ class GraphService:
                 await perms.require(s, actor, target, Level.READ)
                 await s.add_relation(rel)
             await emit(
-                s, actor, "relation.added", origin, target_id=target.id, type=body.type.value
+                s, actor, "relation.added", origin, target_id=target.id, relation=body.type.value
             )
         return rel
 
@@ -125,7 +125,7 @@ class GraphService:
             if not await s.remove_relation(rel):
                 raise NotFound("No such relation")
             await emit(
-                s, actor, "relation.removed", origin, target_id=target.id, type=body.type.value
+                s, actor, "relation.removed", origin, target_id=target.id, relation=body.type.value
             )
 
     # -- delete / restore -----------------------------------------------------------------------

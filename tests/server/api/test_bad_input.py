@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -29,11 +31,12 @@ BAD_PROJECTS = [
 
 
 @pytest.fixture
-def api(live_server: LiveServer) -> httpx.Client:
-    return httpx.Client(
+def api(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(
         base_url=f"{live_server.url}/api/v2",
         headers={"Authorization": f"Bearer {live_server.admin_token}"},
-    )
+    ) as client:
+        yield client
 
 
 def assert_problem(response: httpx.Response, status: int, needle: str) -> dict[str, object]:

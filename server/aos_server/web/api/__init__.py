@@ -12,7 +12,7 @@ from ...keys import AUTH, SETTINGS
 from . import resources, users
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
-from .routing import ApiRouter
+from .routing import ACTOR, ApiRouter
 
 ROUTERS: list[ApiRouter] = [resources.router, users.router]
 _OPENAPI = web.AppKey("openapi", dict)
@@ -32,7 +32,7 @@ async def auth_middleware(request: web.Request, handler: Any) -> web.StreamRespo
                 "unauthenticated",
             )
         actor = await request.config_dict[AUTH].authenticate(credential.strip())
-    request["actor"] = actor
+    request[ACTOR] = actor
     response: web.StreamResponse = await handler(request)
     return response
 

@@ -16,6 +16,7 @@ from ...domain.permissions import ANONYMOUS, Actor
 from .problems import validation_problem
 
 Handler = Callable[..., Awaitable[Any]]
+ACTOR = web.RequestKey("actor", Actor)
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
 
@@ -68,8 +69,7 @@ class ApiRouter:
 
 
 def actor_of(request: web.Request) -> Actor:
-    actor: Actor = request.get("actor", ANONYMOUS)
-    return actor
+    return request.get(ACTOR, ANONYMOUS)
 
 
 def _make_handler(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

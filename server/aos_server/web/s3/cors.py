@@ -81,8 +81,11 @@ async def actual_request_headers(ctx: S3Request) -> dict[str, str]:
     return {}
 
 
+CORS_HEADERS = web.RequestKey("s3_cors", dict)
+
+
 async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
     """Apply the CORS headers computed for this request just before any response is sent."""
-    headers = request.get("s3_cors")
+    headers = request.get(CORS_HEADERS)
     if headers:
         response.headers.update(headers)

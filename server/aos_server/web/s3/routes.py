@@ -12,7 +12,7 @@ from ...keys import SETTINGS
 from . import buckets, multipart, objects
 from .auth import authenticate
 from .context import S3Request, split_path
-from .cors import actual_request_headers, on_response_prepare, preflight
+from .cors import CORS_HEADERS, actual_request_headers, on_response_prepare, preflight
 from .errors import S3Error, error_xml
 
 log = logging.getLogger("aos.s3")
@@ -79,7 +79,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         if request.method == "OPTIONS":
             return await preflight(ctx)
         if "Origin" in request.headers:
-            request["s3_cors"] = await actual_request_headers(ctx)
+            request[CORS_HEADERS] = await actual_request_headers(ctx)
         await authenticate(ctx)
         handler = ROUTES.get((request.method, _scope(ctx), ctx.subresource))
         if handler is None:

@@ -301,3 +301,10 @@ def add_license(tag: str, name: str, url: str) -> Call[License]:
 def presign(path: str, method: str, expires_in: int) -> Call[dict[str, Any]]:
     body = {"path": path, "method": method, "expires_in": expires_in}
     return call("POST", "/presign", dict[str, Any], body=body)
+
+
+def create_bundle(
+    resource_ids: list[str], format: str, expires_in: int, once: bool
+) -> Call[dict[str, Any]]:
+    body = {"resource_ids": resource_ids, "format": format, "expires_in": expires_in, "once": once}
+    return call("POST", "/bundles", dict[str, Any], body=body)

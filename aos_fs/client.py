@@ -389,6 +389,17 @@ class AOSClient(_Base):
         """A presigned S3 URL for `project/key`."""
         return self._send(R.presign(path, method, expires_in))  # type: ignore[no-any-return]
 
+    def create_bundle(
+        self,
+        resource_ids: list[str],
+        *,
+        format: str = "tar.gz",
+        expires_in: int = 3600,
+        once: bool = False,
+    ) -> dict[str, Any]:
+        """A link streaming the resources as one `.tar.gz` or `.zip` (`url`, `expires_at`)."""
+        return self._send(R.create_bundle(resource_ids, format, expires_in, once))  # type: ignore[no-any-return]
+
 
 def _anonymous(client: AOSClient) -> AOSClient:
     anon = AOSClient(
@@ -705,3 +716,14 @@ class AsyncAOSClient(_Base):
     ) -> dict[str, Any]:
         """A presigned S3 URL for `project/key`."""
         return await self._send(R.presign(path, method, expires_in))  # type: ignore[no-any-return]
+
+    async def create_bundle(
+        self,
+        resource_ids: list[str],
+        *,
+        format: str = "tar.gz",
+        expires_in: int = 3600,
+        once: bool = False,
+    ) -> dict[str, Any]:
+        """A link streaming the resources as one `.tar.gz` or `.zip` (`url`, `expires_at`)."""
+        return await self._send(R.create_bundle(resource_ids, format, expires_in, once))  # type: ignore[no-any-return]

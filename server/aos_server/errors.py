@@ -40,6 +40,12 @@ class UserNotFound(NotFound):
     code = "user_not_found"
 
 
+class Gone(AOSError):
+    """A link that existed but no longer works (expired, or its one use is spent)."""
+
+    code = "gone"
+
+
 class AlreadyExists(AOSError):
     code = "already_exists"
 

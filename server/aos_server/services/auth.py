@@ -317,6 +317,24 @@ class AuthService:
                 raise NotFound(f"You have no S3 access key {access_key_id!r}")
             await s.delete_s3_credential(access_key_id)
 
+    async def signing_credentials(self, actor: Actor) -> tuple[str, str]:
+        """S3 keys bound to the actor's token, made on first use, to sign presigned URLs.
+
+        Binding them to the token means revoking the token also revokes every URL signed so.
+        """
+        if actor.anonymous:
+            raise Unauthenticated("Sign in to create presigned URLs")
+        async with self.meta.read() as s:
+            mine = await s.list_s3_credentials(actor.user_id or "")
+        for record in mine:
+            if record.token_id == actor.token_id:
+                secret = self.keyring.unseal(record.secret_sealed, _S3_PURPOSE).decode()
+                return record.access_key_id, secret
+        created = await self.create_s3_credentials(
+            actor, S3CredentialsCreate(token_id=actor.token_id)
+        )
+        return created.access_key_id, created.secret_access_key or ""
+
     async def s3_secret(self, access_key_id: str) -> tuple[str, S3CredentialRecord] | None:
         """The secret behind an access key (for SigV4), or None when unknown."""
         async with self.meta.read() as s:

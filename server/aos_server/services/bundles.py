@@ -22,7 +22,7 @@ from aos_fs.models import Kind, Resource, Status
 from ..backends.metadata.base import BundleRecord, MetadataSession, MetadataStore
 from ..domain.ids import new_id, new_secret
 from ..domain.permissions import Actor, Level
-from ..errors import AOSError, InvalidInput, NotFound, Unauthenticated
+from ..errors import Gone, InvalidInput, NotFound, Unauthenticated
 from . import permissions as perms
 from .auth import AuthService, hash_secret
 from .common import load, now
@@ -34,7 +34,7 @@ BundleFormat = Literal["tar.gz", "zip"]
 _COMPRESS_OFF_LOOP = 256 * 1024
 
 
-class BundleGone(AOSError):
+class BundleGone(Gone):
     """The link expired or its one use is spent."""
 
     code = "bundle_gone"

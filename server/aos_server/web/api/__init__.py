@@ -9,12 +9,12 @@ from aiohttp import web
 from ... import __version__
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, SETTINGS
-from . import resources, users
+from . import data, resources, users
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
 from .routing import ACTOR, ApiRouter
 
-ROUTERS: list[ApiRouter] = [resources.router, users.router]
+ROUTERS: list[ApiRouter] = [resources.router, users.router, data.router]
 _OPENAPI = web.AppKey("openapi", dict)
 
 

@@ -16,6 +16,7 @@ log = logging.getLogger("aos.api")
 # AOSError class -> HTTP status; the most specific class in the MRO wins.
 STATUS: dict[type[errors.AOSError], int] = {
     errors.NotFound: 404,
+    errors.Gone: 410,
     errors.AlreadyExists: 409,
     errors.Conflict: 409,
     errors.Unauthenticated: 401,
@@ -34,6 +35,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     412: "Precondition failed",
     413: "Request too large",
     415: "Unsupported media type",

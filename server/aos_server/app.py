@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,6 +40,7 @@ from .services.dag import GraphService
 from .services.multipart import MultipartService
 from .services.objects import ObjectService
 from .services.resources import ResourceService
+from .services.sweeper import Sweeper
 from .settings import Settings
 from .web.api import build_api
 from .web.s3.routes import install_s3
@@ -101,7 +103,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
                 settings.admin_secret_key.get_secret_value() if settings.admin_secret_key else None
             ),
         )
-        yield
+        sweeper = asyncio.create_task(Sweeper(meta, blobs).forever(), name="aos-sweeper")
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
     finally:
         await meta.close()
 

@@ -1,0 +1,112 @@
+"""The local-disk blob store, plain and sealed (compressed, encrypted, both)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from aos_server.backends.blobs.local import LocalBlobStore
+from aos_server.backends.blobs.sealed import CHUNK, SealedReader
+from aos_server.domain.ids import new_id
+from aos_server.domain.ranges import SuffixRange
+from aos_server.errors import IntegrityError
+from tests.contracts.blob_store import BlobStoreContract, chunks, read_all
+from tests.factories import payload
+
+MASTER = os.urandom(32)
+
+
+class _Configured(LocalBlobStore):
+    """A store that seals every blob the way a server setting would ask it to."""
+
+    def __init__(self, root: Path, *, compress: bool, encrypt: bool) -> None:
+        super().__init__(root, master_key=MASTER)
+        self._flags = {"compress": compress, "encrypt": encrypt}
+
+    async def stage(self, chunks, *, compress=False, encrypt=False):  # type: ignore[no-untyped-def, override]
+        return await super().stage(
+            chunks,
+            compress=compress or self._flags["compress"],
+            encrypt=encrypt or self._flags["encrypt"],
+        )
+
+
+@pytest.mark.parametrize(
+    ("compress", "encrypt"),
+    [
+        pytest.param(False, False, id="plain"),
+        pytest.param(True, False, id="zstd"),
+        pytest.param(False, True, id="encrypted"),
+        pytest.param(True, True, id="zstd-encrypted"),
+    ],
+)
+class TestLocal(BlobStoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path, compress: bool, encrypt: bool) -> LocalBlobStore:
+        return _Configured(tmp_path, compress=compress, encrypt=encrypt)
+
+
+async def _sealed(tmp_path: Path, data: bytes, **flags: bool) -> tuple[LocalBlobStore, str, Path]:
+    store = LocalBlobStore(tmp_path, master_key=MASTER)
+    staged = await store.stage(chunks(data), **flags)
+    key = new_id()
+    await staged.commit(key)
+    return store, key, store.path(key, sealed=True)
+
+
+async def test_plain_blobs_can_be_sent_with_sendfile(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    staged = await store.stage(chunks(b"plain"))
+    key = new_id()
+    await staged.commit(key)
+    assert store.local_path(key) is not None
+    _, sealed_key, _ = await _sealed(tmp_path, b"sealed", encrypt=True)
+    assert store.local_path(sealed_key) is None
+
+
+async def test_tampered_chunk_is_detected(tmp_path: Path) -> None:
+    data = payload(3 * CHUNK, seed=5)
+    store, key, path = await _sealed(tmp_path, data, encrypt=True)
+    raw = bytearray(path.read_bytes())
+    raw[CHUNK + 200] ^= 0x01  # a byte inside the second sealed chunk
+    path.write_bytes(bytes(raw))
+    assert await read_all(store, key, SuffixRange(length=100)) == data[-100:]  # chunk 3 is fine
+    with pytest.raises(IntegrityError):
+        await read_all(store, key)
+
+
+async def test_wrong_master_key_is_refused(tmp_path: Path) -> None:
+    _, key, _ = await _sealed(tmp_path, b"secret", encrypt=True)
+    other = LocalBlobStore(tmp_path, master_key=os.urandom(32))
+    with pytest.raises(IntegrityError, match="master key"):
+        await read_all(other, key)
+
+
+async def test_data_key_and_plaintext_never_on_disk(tmp_path: Path) -> None:
+    marker = b"UNIQUE-PLAINTEXT-MARKER-" * 100
+    _, _, path = await _sealed(tmp_path, marker, encrypt=True)
+    raw = path.read_bytes()
+    assert b"UNIQUE-PLAINTEXT-MARKER" not in raw
+    with path.open("rb") as f:
+        reader = SealedReader(f, MASTER)
+        assert reader.sealer.data_key is not None
+        assert reader.sealer.data_key not in raw
+
+
+async def test_range_read_opens_only_the_chunks_it_needs(tmp_path: Path) -> None:
+    data = payload(8 * CHUNK, seed=9)
+    _, _, path = await _sealed(tmp_path, data, encrypt=True, compress=True)
+    with path.open("rb") as f:
+        reader = SealedReader(f, MASTER)
+        assert reader.chunk(7)[-10:] == data[-10:]
+        assert reader.unsealed == 1
+
+
+async def test_truncated_sealed_blob_is_detected(tmp_path: Path) -> None:
+    data = payload(2 * CHUNK, seed=2)
+    store, key, path = await _sealed(tmp_path, data, encrypt=True)
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(IntegrityError):
+        await read_all(store, key)

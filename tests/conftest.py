@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from blockbuster import blockbuster_ctx
 
 from aos_server.app import create_app
 from aos_server.settings import Settings
@@ -103,10 +104,21 @@ def stop_server(running: _Running) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One embedded server for the whole session (tests use unique project names)."""
-    running = start_server(make_settings(tmp_path_factory.mktemp("aos-live")))
-    yield running.server
-    stop_server(running)
+    """One embedded server for the whole session (tests use unique project names).
+
+    blockbuster is active while it runs: a blocking call on the server's event loop (file or
+    socket I/O, sleep) fails the request it happened in, so the loop provably stays free.
+    """
+    with blockbuster_ctx(["aos_server"]) as bb:
+        # Startup and shutdown may block (creating directories); requests may not.
+        bb.deactivate()
+        running = start_server(make_settings(tmp_path_factory.mktemp("aos-live")))
+        bb.activate()
+        try:
+            yield running.server
+        finally:
+            bb.deactivate()
+            stop_server(running)
 
 
 @pytest.fixture

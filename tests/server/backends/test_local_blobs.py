@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -61,9 +62,9 @@ async def test_plain_blobs_can_be_sent_with_sendfile(tmp_path: Path) -> None:
     staged = await store.stage(chunks(b"plain"))
     key = new_id()
     await staged.commit(key)
-    assert store.local_path(key) is not None
+    assert await store.local_path(key) is not None
     _, sealed_key, _ = await _sealed(tmp_path, b"sealed", encrypt=True)
-    assert store.local_path(sealed_key) is None
+    assert await store.local_path(sealed_key) is None
 
 
 async def test_tampered_chunk_is_detected(tmp_path: Path) -> None:
@@ -89,19 +90,28 @@ async def test_data_key_and_plaintext_never_on_disk(tmp_path: Path) -> None:
     _, _, path = await _sealed(tmp_path, marker, encrypt=True)
     raw = path.read_bytes()
     assert b"UNIQUE-PLAINTEXT-MARKER" not in raw
-    with path.open("rb") as f:
-        reader = SealedReader(f, MASTER)
-        assert reader.sealer.data_key is not None
-        assert reader.sealer.data_key not in raw
+
+    def data_key() -> bytes | None:
+        with path.open("rb") as f:
+            return SealedReader(f, MASTER).sealer.data_key
+
+    key = await asyncio.to_thread(data_key)
+    assert key is not None
+    assert key not in raw
 
 
 async def test_range_read_opens_only_the_chunks_it_needs(tmp_path: Path) -> None:
     data = payload(8 * CHUNK, seed=9)
     _, _, path = await _sealed(tmp_path, data, encrypt=True, compress=True)
-    with path.open("rb") as f:
-        reader = SealedReader(f, MASTER)
-        assert reader.chunk(7)[-10:] == data[-10:]
-        assert reader.unsealed == 1
+
+    def last_chunk() -> tuple[bytes, int]:
+        with path.open("rb") as f:
+            reader = SealedReader(f, MASTER)
+            return reader.chunk(7), reader.unsealed
+
+    chunk, opened = await asyncio.to_thread(last_chunk)
+    assert chunk[-10:] == data[-10:]
+    assert opened == 1
 
 
 async def test_truncated_sealed_blob_is_detected(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ class BlobStore(ABC):
     async def exists(self, key: str) -> bool: ...
 
     @abstractmethod
-    def local_path(self, key: str) -> Path | None:
+    async def local_path(self, key: str) -> Path | None:
         """The file of a blob stored plain (for zero-copy sendfile), else `None`."""
 
     @abstractmethod

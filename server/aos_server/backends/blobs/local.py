@@ -135,8 +135,13 @@ class LocalBlobStore(BlobStore):
         self.blobs = root / "blobs"
         self.tmp = root / "tmp"
         self.uploads = root / "multipart"
-        for d in (self.blobs, self.tmp, self.uploads):
-            d.mkdir(parents=True, exist_ok=True)
+        self._ready = False
+
+    async def _ensure_dirs(self) -> None:
+        if not self._ready:
+            for d in (self.blobs, self.tmp, self.uploads):
+                await asyncio.to_thread(d.mkdir, parents=True, exist_ok=True)
+            self._ready = True
 
     @property
     def supports_sendfile(self) -> bool:
@@ -162,6 +167,7 @@ class LocalBlobStore(BlobStore):
     async def stage(
         self, chunks: AsyncIterator[bytes], *, compress: bool = False, encrypt: bool = False
     ) -> StagedBlob:
+        await self._ensure_dirs()
         sealer = Sealer.new(compress=compress, encrypt=encrypt) if compress or encrypt else None
         tmp = self.tmp / f"{new_id()}.partial"
         sink = await self._stage_to(tmp, chunks, sealer)
@@ -221,9 +227,9 @@ class LocalBlobStore(BlobStore):
             return False
         return True
 
-    def local_path(self, key: str) -> Path | None:
+    async def local_path(self, key: str) -> Path | None:
         path = self.path(key, sealed=False)
-        return path if path.exists() else None
+        return path if await asyncio.to_thread(path.exists) else None
 
     # -- multipart -------------------------------------------------------------------------------
     def _part(self, upload_id: str, number: int) -> Path:
@@ -232,6 +238,7 @@ class LocalBlobStore(BlobStore):
     async def stage_part(
         self, upload_id: str, part_number: int, chunks: AsyncIterator[bytes]
     ) -> PartInfo:
+        await self._ensure_dirs()
         final = self._part(upload_id, part_number)
         await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
         tmp = final.with_name(f"{final.name}.{new_id()}.partial")
@@ -265,6 +272,8 @@ class LocalBlobStore(BlobStore):
 
     # -- housekeeping ----------------------------------------------------------------------------
     async def sweep(self, *, older_than: float) -> SweepReport:
+        await self._ensure_dirs()
+
         def run() -> SweepReport:
             limit = time.time() - older_than
             temps = 0
@@ -283,6 +292,7 @@ class LocalBlobStore(BlobStore):
         return await asyncio.to_thread(run)
 
     async def list_keys(self) -> AsyncIterator[str]:  # type: ignore[override]
+        await self._ensure_dirs()
         paths = await asyncio.to_thread(lambda: sorted(self.blobs.glob("*/*/*")))
         for p in paths:
             yield p.name.removesuffix(".sealed")

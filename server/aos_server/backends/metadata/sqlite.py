@@ -101,7 +101,7 @@ class SqliteMetadataStore(MetadataStore):
         )
         async with db.execute("SELECT version FROM schema_migrations") as cur:
             done = {row[0] for row in await cur.fetchall()}
-        for version, script in migrations("sqlite"):
+        for version, script in await asyncio.to_thread(migrations, "sqlite"):
             if version in done:
                 continue
             await db.executescript(

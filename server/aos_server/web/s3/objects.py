@@ -102,7 +102,7 @@ async def get_object(ctx: S3Request) -> web.StreamResponse:
             headers["Content-Range"] = f"bytes {offset}-{end}/{version.size}"
     if stored.blob_key is None or version.size == 0:
         return web.Response(status=status, headers=headers, body=b"")
-    path = ctx.blobs.local_path(stored.blob_key)
+    path = await ctx.blobs.local_path(stored.blob_key)
     if path is not None:
         return SendfileResponse(path, offset, length, status=status, headers=headers)
     if ctx.request.method == "HEAD":

@@ -17,8 +17,13 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python .venv-awscli/bin/aws
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+# The AWS CLI pins botocore exactly, so it lives in a venv of its own (tests call it by path).
+.venv-awscli/bin/aws:
+	$(PYTHON) -m venv .venv-awscli
+	.venv-awscli/bin/python -m pip install --quiet "awscli>=1.33"
 
 serve: install
 	$(BIN)/aos serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
@@ -35,4 +40,4 @@ bench: install-test
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .venv-awscli .pytest_cache .ruff_cache .mypy_cache

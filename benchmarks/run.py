@@ -5,7 +5,7 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHMARKS = ["benchmarks.metadata"]
+BENCHMARKS = ["benchmarks.metadata", "benchmarks.s3"]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

@@ -48,10 +48,12 @@ from .web.s3.routes import install_s3
 log = logging.getLogger("aos")
 
 
-def metadata_store(dsn: str) -> MetadataStore:
+def metadata_store(dsn: str, settings: Settings) -> MetadataStore:
     url = urlparse(dsn)
     if url.scheme == "sqlite":
-        return SqliteMetadataStore(Path(url.path) if url.path else ":memory:")
+        return SqliteMetadataStore(
+            Path(url.path) if url.path else ":memory:", synchronous=settings.sqlite_synchronous
+        )
     raise InvalidInput(f"Unsupported metadata URL {dsn!r}; use sqlite:///path/to/aos.db")
 
 
@@ -74,7 +76,7 @@ def load_keyring(settings: Settings) -> Keyring:
 async def _services(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     keyring = await asyncio.to_thread(load_keyring, settings)
-    meta = metadata_store(settings.metadata_dsn)
+    meta = metadata_store(settings.metadata_dsn, settings)
     await meta.open()
     try:
         async with meta.write() as s:

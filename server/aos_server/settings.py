@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
         default=None,
         description="Base64 of 32 bytes sealing S3 secrets and blob keys at rest; "
         "default: generated once into <data_dir>/master.key (mode 0600)",
+    )
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="FULL: every commit survives power loss; NORMAL (WAL): commits survive a "
+        "process crash, the last ones may be lost on power loss, nothing is ever corrupted",
     )
     compress: bool = Field(default=False, description="Store new blobs zstd-compressed")
     encrypt: bool = Field(default=False, description="Encrypt new blobs at rest (AES-256-GCM)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from aos_fs.models import (
@@ -53,9 +54,39 @@ class Bootstrap:
 
 
 class AuthService:
+    # S3 clients sign every request: the access key's secret and actor are cached briefly, so a
+    # revoked key or token stops working within this many seconds on every process.
+    CACHE_SECONDS = 2.0
+
     def __init__(self, meta: MetadataStore, keyring: Keyring) -> None:
         self.meta = meta
         self.keyring = keyring
+        self._s3_cache: dict[str, tuple[float, str, S3CredentialRecord, Actor]] = {}
+
+    async def s3_actor(self, access_key_id: str) -> tuple[str, Actor] | None:
+        """The secret of an S3 access key and the actor behind it (cached briefly)."""
+        hit = self._s3_cache.get(access_key_id)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1], hit[3]
+        found = await self.s3_secret(access_key_id)
+        if found is None:
+            self._s3_cache.pop(access_key_id, None)
+            return None
+        secret, record = found
+        actor = await self.actor_for_token_id(record.token_id, record.user_id)
+        if len(self._s3_cache) > 10_000:
+            self._s3_cache.clear()
+        self._s3_cache[access_key_id] = (
+            time.monotonic() + self.CACHE_SECONDS,
+            secret,
+            record,
+            actor,
+        )
+        return secret, actor
+
+    def forget_cached(self) -> None:
+        """Drop cached S3 actors (after a revocation in this process)."""
+        self._s3_cache.clear()
 
     # -- authentication -------------------------------------------------------------------------
     async def authenticate(self, bearer: str) -> Actor:
@@ -153,6 +184,7 @@ class AuthService:
             user = user.model_copy(update=changes)
             await s.update_user(user)
             await emit(s, actor, "user.updated", None, user_id=user.id, **changes)
+        self.forget_cached()
         return user
 
     async def create_service_account(self, actor: Actor, body: ServiceAccountCreate) -> User:
@@ -239,6 +271,7 @@ class AuthService:
                 await self._require_manager(s, actor, user)
             await s.delete_token(token_id)
             await emit(s, actor, "token.deleted", None, token_id=token_id)
+        self.forget_cached()
 
     async def _require_manager(self, s: object, actor: Actor, owner: User) -> None:
         """Global admins manage everyone; project admins manage their service accounts."""
@@ -316,6 +349,7 @@ class AuthService:
             if record is None or (record.user_id != actor.user_id and not actor.global_admin):
                 raise NotFound(f"You have no S3 access key {access_key_id!r}")
             await s.delete_s3_credential(access_key_id)
+        self.forget_cached()
 
     async def signing_credentials(self, actor: Actor) -> tuple[str, str]:
         """S3 keys bound to the actor's token, made on first use, to sign presigned URLs.

@@ -64,11 +64,14 @@ class SqliteMetadataStore(MetadataStore):
     """Metadata in one SQLite file.
 
     Writes are serialised through one connection (`BEGIN IMMEDIATE`); reads use another, so a
-    reader never sees a writer's uncommitted state. `synchronous=FULL` makes every commit durable
-    before the API answers.
+    reader never sees a writer's uncommitted state. With `synchronous="FULL"` (the default) every
+    commit is on disk before the API answers; "NORMAL" survives process crashes only.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
+        self.synchronous = synchronous
         self.path = str(path)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
@@ -79,7 +82,7 @@ class SqliteMetadataStore(MetadataStore):
         db.row_factory = sqlite3.Row
         for pragma in (
             "journal_mode = WAL",
-            "synchronous = FULL",
+            f"synchronous = {self.synchronous}",
             "busy_timeout = 10000",
             "foreign_keys = OFF",
         ):

@@ -13,15 +13,15 @@ async def authenticate(ctx: S3Request) -> None:
     parsed = parse_auth(request.method, request.raw_path, request.headers, request.query)
     if parsed is None:
         return  # anonymous: PUBLIC projects only, decided per operation
-    found = await ctx.auth_service.s3_secret(parsed.access_key)
+    try:
+        found = await ctx.auth_service.s3_actor(parsed.access_key)
+    except Unauthenticated as exc:
+        raise S3Error("AccessDenied", exc.message) from exc
     if found is None:
         raise S3Error(
             "InvalidAccessKeyId",
             "The AWS Access Key Id you provided does not exist in our records.",
         )
-    secret, record = found
-    ctx.auth = parsed.verify(secret)
-    try:
-        ctx.actor = await ctx.auth_service.actor_for_token_id(record.token_id, record.user_id)
-    except Unauthenticated as exc:
-        raise S3Error("AccessDenied", exc.message) from exc
+    secret, actor = found
+    ctx.auth = parsed.verify(secret)  # SECURITY: verify before the actor is trusted
+    ctx.actor = actor

@@ -7,7 +7,7 @@ import binascii
 
 from aiohttp import web
 
-from aos_fs.models import Kind, ProjectCreate, Resource
+from aos_fs.models import Kind, ProjectCreate, Resource, check_project_name
 
 from ...domain.permissions import Level
 from ...errors import AlreadyExists, InvalidInput, NotFound
@@ -54,9 +54,10 @@ async def list_buckets(ctx: S3Request) -> web.StreamResponse:
 async def create_bucket(ctx: S3Request) -> web.StreamResponse:
     bucket = ctx.need_bucket()
     try:
-        body = ProjectCreate(name=bucket)
+        check_project_name(bucket)
     except ValueError as exc:
         raise S3Error("InvalidBucketName", f"The specified bucket is not valid: {exc}") from exc
+    body = ProjectCreate(name=bucket)
     if ctx.actor.anonymous:
         raise S3Error("AccessDenied", "Anonymous users cannot create buckets")
     try:

@@ -14,6 +14,7 @@ from .errors import (
     AOSServerError,
     AOSUnauthenticated,
 )
+from .filesystem import AOSFileSystem
 from .models import (
     Author,
     DataClass,
@@ -26,14 +27,17 @@ from .models import (
     Resource,
     Status,
 )
+from .paths import AOSPath
 
 __all__ = [
     "AOSClient",
     "AOSConflict",
     "AOSError",
+    "AOSFileSystem",
     "AOSHTTPError",
     "AOSInvalidInput",
     "AOSNotFound",
+    "AOSPath",
     "AOSPermissionError",
     "AOSServerError",
     "AOSUnauthenticated",

@@ -21,6 +21,7 @@ from . import _requests as R
 from ._requests import Call, KeyValueLike
 from .config import Profile, load_profile
 from .errors import translate
+from .events import AsyncEvents, Events
 from .models import (
     CreatedToken,
     License,
@@ -114,6 +115,8 @@ class AOSClient(_Base):
         )
         self._transport = transport
         self._http = httpx.Client(timeout=timeout, transport=transport)
+        self.events = Events(self)
+        """Event consumers and subscriptions (`aos_fs.events`)."""
 
     def __enter__(self) -> Self:
         return self
@@ -428,6 +431,8 @@ class AsyncAOSClient(_Base):
         )
         self._transport = transport
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self.events = AsyncEvents(self)
+        """Event consumers and `subscribe()` (`aos_fs.events`)."""
 
     async def __aenter__(self) -> Self:
         return self

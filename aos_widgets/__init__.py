@@ -1,1 +1,44 @@
-"""aos_widgets: Jupyter panels for AOS."""
+"""aos_widgets: Jupyter panels (ipywidgets 8) for AOS, and the explorer app that composes them.
+
+>>> import aos_widgets
+>>> aos_widgets.explore()          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._frontend import BrowserUploader, CopyButton, SecretBox
+from ._session import Session
+from ._tasks import StatusLine, describe
+from .browser import BrowserPanel
+from .connect import ConnectPanel
+from .details import DetailsPanel, code_for
+from .download import DownloadPanel
+from .explorer import Explorer, explore
+from .metadata import MetadataPanel
+from .notifications import NotificationsPanel
+from .presign import PresignPanel
+from .preview import PreviewPanel
+from .sharing import SharingPanel
+from .upload import UploadPanel
+
+__all__ = [
+    "BrowserPanel",
+    "BrowserUploader",
+    "ConnectPanel",
+    "CopyButton",
+    "DetailsPanel",
+    "DownloadPanel",
+    "Explorer",
+    "MetadataPanel",
+    "NotificationsPanel",
+    "PresignPanel",
+    "PreviewPanel",
+    "SecretBox",
+    "Session",
+    "SharingPanel",
+    "StatusLine",
+    "UploadPanel",
+    "code_for",
+    "describe",
+    "explore",
+]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHMARKS = ["benchmarks.metadata", "benchmarks.s3"]
+BENCHMARKS = [
+    "benchmarks.metadata",
+    "benchmarks.metadata_pg",
+    "benchmarks.s3",
+    "benchmarks.events",
+    "benchmarks.widgets_browse",
+]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

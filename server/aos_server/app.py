@@ -18,31 +18,44 @@ from .backends.metadata.base import MetadataStore
 if TYPE_CHECKING:
     from .backends.blobs.base import BlobStore
 from .backends.metadata.sqlite import SqliteMetadataStore
+from .domain.permissions import Actor
 from .errors import InvalidInput
+from .events import EventBus, StoreLogBus
 from .keyring import Keyring
 from .keys import (
     AUTH,
     BLOBS,
     BOOTSTRAP,
     BUNDLES,
+    CRATES,
+    EVENT_BUS,
+    EVENTS,
     GRAPH,
+    HOOKS,
     KEYRING,
     META,
     MULTIPART,
     OBJECTS,
     RESOURCES,
+    SEARCH,
     SETTINGS,
 )
 from .licenses import DEFAULT_LICENSES
 from .services.auth import AuthService
 from .services.bundles import BundleService
+from .services.crates import CrateService
 from .services.dag import GraphService
+from .services.events import EventService
+from .services.hook_runner import HookRunner, Presigner
+from .services.hooks import HookService
 from .services.multipart import MultipartService
 from .services.objects import ObjectService
 from .services.resources import ResourceService
+from .services.search import SearchService
 from .services.sweeper import Sweeper
 from .settings import Settings
 from .web.api import build_api
+from .web.landing import install_landing
 from .web.s3.routes import install_s3
 
 log = logging.getLogger("aos")
@@ -54,17 +67,49 @@ def metadata_store(dsn: str, settings: Settings) -> MetadataStore:
         return SqliteMetadataStore(
             Path(url.path) if url.path else ":memory:", synchronous=settings.sqlite_synchronous
         )
-    raise InvalidInput(f"Unsupported metadata URL {dsn!r}; use sqlite:///path/to/aos.db")
+    if url.scheme in ("postgresql", "postgres"):
+        # Imported when chosen, so asyncpg stays an optional dependency (extra `postgres`).
+        from .backends.metadata.postgres import PostgresMetadataStore
+
+        return PostgresMetadataStore(dsn, max_size=settings.postgres_pool_size)
+    raise InvalidInput(
+        f"Unsupported metadata URL {dsn!r}; use sqlite:///path/to/aos.db or "
+        "postgresql://user@host:5432/database"
+    )
 
 
-def blob_store(dsn: str, keyring: Keyring) -> BlobStore:
+def event_bus(dsn: str, meta: MetadataStore) -> EventBus:
+    url = urlparse(dsn)
+    if url.scheme == "memory":
+        return StoreLogBus(meta)
+    raise InvalidInput(
+        f"Unsupported events URL {dsn!r}; use memory:// (the durable log in the metadata store)"
+    )
+
+
+def blob_store(dsn: str, keyring: Keyring, settings: Settings) -> BlobStore:
     # Backends are imported when chosen, so optional dependencies stay optional.
     url = urlparse(dsn)
     if url.scheme == "file":
         from .backends.blobs.local import LocalBlobStore
 
         return LocalBlobStore(Path(url.path), master_key=keyring.derive("blob-keys"))
-    raise InvalidInput(f"Unsupported blobs URL {dsn!r}; use file:///path/to/blobs")
+    if url.scheme == "s3":
+        from .backends.blobs.s3 import S3BlobStore
+
+        secret = settings.upstream_s3_secret_key
+        return S3BlobStore.from_url(
+            dsn,
+            master_key=keyring.derive("blob-keys"),
+            access_key=settings.upstream_s3_access_key,
+            secret_key=secret.get_secret_value() if secret else None,
+            region=settings.upstream_s3_region,
+            part_size=settings.upstream_s3_part_size,
+        )
+    raise InvalidInput(
+        f"Unsupported blobs URL {dsn!r}; use file:///path/to/blobs or "
+        "s3://bucket/prefix?endpoint=https://host:port"
+    )
 
 
 def load_keyring(settings: Settings) -> Keyring:
@@ -76,14 +121,18 @@ def load_keyring(settings: Settings) -> Keyring:
 async def _services(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     keyring = await asyncio.to_thread(load_keyring, settings)
-    meta = metadata_store(settings.metadata_dsn, settings)
+    # The default DSNs resolve paths on disk: off the loop, like every other file access.
+    meta_dsn, blobs_dsn = await asyncio.to_thread(
+        lambda: (settings.metadata_dsn, settings.blobs_dsn)
+    )
+    meta = metadata_store(meta_dsn, settings)
     await meta.open()
     try:
         async with meta.write() as s:
             for lic in DEFAULT_LICENSES:
                 if await s.get_license(lic.tag) is None:
                     await s.upsert_license(lic)
-        blobs = blob_store(settings.blobs_dsn, keyring)
+        blobs = blob_store(blobs_dsn, keyring, settings)
         resources = ResourceService(meta)
         auth = AuthService(meta, keyring)
         app[KEYRING] = keyring
@@ -92,12 +141,30 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[AUTH] = auth
         app[RESOURCES] = resources
         app[GRAPH] = GraphService(meta)
+        app[SEARCH] = SearchService(meta)
         objects = ObjectService(
             meta, blobs, resources, compress=settings.compress, encrypt=settings.encrypt
         )
         app[OBJECTS] = objects
+        app[CRATES] = CrateService(resources, objects, app[GRAPH])
         app[MULTIPART] = MultipartService(meta, blobs, objects)
         app[BUNDLES] = BundleService(meta, blobs, auth)
+        bus = event_bus(settings.events_url, meta)
+        await bus.start()
+        app[EVENT_BUS] = bus
+        app[EVENTS] = EventService(meta, bus)
+        hooks = HookService(meta, keyring, public_url=settings.public_url)
+        app[HOOKS] = hooks
+        runner = HookRunner(
+            meta,
+            bus,
+            hooks,
+            auth,
+            resources,
+            app[GRAPH],
+            presign=_presigner(auth, settings),
+            api_url=settings.base_url,
+        )
         app[BOOTSTRAP] = await auth.bootstrap(
             token=settings.admin_token.get_secret_value() if settings.admin_token else None,
             access_key=settings.admin_access_key,
@@ -106,14 +173,36 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             ),
         )
         sweeper = asyncio.create_task(Sweeper(meta, blobs).forever(), name="aos-sweeper")
+        hook_task = asyncio.create_task(runner.forever(), name="aos-hooks")
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (sweeper, hook_task):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await bus.close()
     finally:
         await meta.close()
+
+
+def _presigner(auth: AuthService, settings: Settings) -> Presigner:
+    """Presigned GET URLs for hook payloads, signed with the hook owner's S3 keys."""
+    from .web.s3.sigv4 import aws_quote, presign
+
+    async def presign_get(base_url: str, user_id: str, project: str, key: str, seconds: int) -> str:
+        access, secret = await auth.signing_credentials(Actor(user_id=user_id))
+        raw_path = "/" + aws_quote(project, safe="") + "/" + aws_quote(key, safe="/~")
+        return presign(
+            method="GET",
+            base_url=base_url,
+            raw_path=raw_path,
+            access_key=access,
+            secret=secret,
+            expires=min(seconds, settings.max_presign_seconds),
+        )
+
+    return presign_get
 
 
 async def health(request: web.Request) -> web.Response:
@@ -128,5 +217,6 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_services)
     app.router.add_get("/health", health)
     app.add_subapp("/api/v2", build_api(app))
+    install_landing(app)
     install_s3(app)  # last: the S3 routes catch every other path
     return app

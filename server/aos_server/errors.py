@@ -80,6 +80,12 @@ class TooLarge(AOSError):
     code = "too_large"
 
 
+class Unavailable(AOSError):
+    """The capability exists, but not with this server's configuration (e.g. its backend)."""
+
+    code = "unavailable"
+
+
 class IntegrityError(AOSError):
     """Stored or received bytes do not match their recorded or declared checksum."""
 

@@ -26,12 +26,13 @@ class Settings(BaseSettings):
     )
     metadata_url: str | None = Field(
         default=None,
-        description="sqlite:///path/to/aos.db (default: <data_dir>/aos.db); PostgreSQL "
-        "arrives with the scale-out work",
+        description="sqlite:///path/to/aos.db (default: <data_dir>/aos.db) or "
+        "postgresql://user@host:5432/db[?search_path=schema] (see docs/deploy.md)",
     )
     blobs_url: str | None = Field(
         default=None,
-        description="file:///path (default: <data_dir>/blobs); upstream S3 arrives with scale-out",
+        description="file:///path (default: <data_dir>/blobs) or "
+        "s3://bucket/prefix?endpoint=https://host:port (see docs/deploy.md)",
     )
     events_url: str = Field(
         default="memory://",
@@ -57,6 +58,27 @@ class Settings(BaseSettings):
         default="FULL",
         description="FULL: every commit survives power loss; NORMAL (WAL): commits survive a "
         "process crash, the last ones may be lost on power loss, nothing is ever corrupted",
+    )
+    postgres_pool_size: int = Field(
+        default=10, ge=1, description="Connections one process keeps open to PostgreSQL"
+    )
+    upstream_s3_access_key: str | None = Field(
+        default=None,
+        description="Access key id for an s3:// blobs URL; when unset, the standard AWS "
+        "credential chain (AWS_ACCESS_KEY_ID, profiles, instance roles) applies",
+    )
+    upstream_s3_secret_key: SecretStr | None = Field(
+        default=None, description="Secret key for an s3:// blobs URL (with the access key id)"
+    )
+    upstream_s3_region: str = Field(
+        default="us-east-1", description="Signing region for an s3:// blobs URL"
+    )
+    upstream_s3_part_size: int = Field(
+        default=8 * 1024 * 1024,
+        ge=5 * 1024 * 1024,
+        le=5 * 1024 * 1024 * 1024,
+        description="Part size for multipart writes to an s3:// blobs URL; smaller blobs are "
+        "written with one PUT",
     )
     compress: bool = Field(default=False, description="Store new blobs zstd-compressed")
     encrypt: bool = Field(default=False, description="Encrypt new blobs at rest (AES-256-GCM)")

@@ -60,6 +60,131 @@ class MetadataStoreContract:
     def store(self) -> MetadataStore:  # pragma: no cover - provided by subclasses
         raise NotImplementedError
 
+    async def test_concurrent_writers_are_isolated(self, store: MetadataStore) -> None:
+        """Many writers at once (group commit where the backend has it): each session commits or
+        rolls back on its own, and a session that returned is visible to every later reader."""
+        ok = [make_resource(Kind.PROJECT, f"concurrent-{i:02d}") for i in range(20)]
+        doomed = [make_resource(Kind.PROJECT, f"doomed-{i:02d}") for i in range(5)]
+        returned: list[str] = []
+
+        async def write(res: Resource, fail: bool) -> None:
+            async with store.write() as s:
+                await s.insert_resource(res)
+                await asyncio.sleep(0)  # let the others queue up behind this session
+                if fail:
+                    raise RuntimeError("boom")
+            async with store.read() as s:  # visible as soon as the session has returned
+                assert await s.get_resource(res.id) == res
+            returned.append(res.id)
+
+        results = await asyncio.gather(
+            *(write(r, False) for r in ok),
+            *(write(r, True) for r in doomed),
+            return_exceptions=True,
+        )
+        assert results[: len(ok)] == [None] * len(ok)
+        assert all(isinstance(r, RuntimeError) for r in results[len(ok) :])
+        assert sorted(returned) == sorted(r.id for r in ok)
+        async with store.read() as s:
+            for res in doomed:
+                assert await s.get_resource(res.id) is None
+            # A unique violation inside one session leaves the others intact.
+        dup = make_resource(Kind.PROJECT, "concurrent-00")
+        other = make_resource(Kind.PROJECT, "concurrent-after-dup")
+
+        async def insert(res: Resource) -> None:
+            async with store.write() as s:
+                await s.insert_resource(res)
+
+        outcome = await asyncio.gather(insert(dup), insert(other), return_exceptions=True)
+        assert isinstance(outcome[0], AlreadyExists)
+        assert outcome[1] is None
+        async with store.read() as s:
+            assert await s.get_project_by_name("concurrent-after-dup") == other
+
+    async def test_cancelled_writer_leaves_nothing(self, store: MetadataStore) -> None:
+        started = asyncio.Event()
+        res = make_resource(Kind.PROJECT, "cancelled-writer")
+
+        async def slow() -> None:
+            async with store.write() as s:
+                await s.insert_resource(res)
+                started.set()
+                await asyncio.sleep(30)
+
+        task = asyncio.create_task(slow())
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        follower = make_resource(Kind.PROJECT, "after-cancelled-writer")
+        async with store.write() as s:
+            await s.insert_resource(follower)
+        async with store.read() as s:
+            assert await s.get_resource(res.id) is None
+            assert await s.get_resource(follower.id) == follower
+
+    async def test_search(self, store: MetadataStore) -> None:
+        from aos_fs.models import Author
+        from aos_server.backends.metadata.base import SearchQuery
+
+        project = make_resource(Kind.PROJECT, "search-contract", data_class=DataClass.PUBLIC)
+        exact = make_resource(Kind.DATASET, "exact", title="Plankton survey")
+        wordy = make_resource(
+            Kind.DATASET,
+            "wordy",
+            title="Another plankton survey with many more words",
+            key_values=[KeyValue(key="station", value="helgoland")],
+        )
+        by_author = make_resource(
+            Kind.OBJECT,
+            "table_2024.csv",
+            description="counts",
+            authors=[Author(name="Ada Lovelace")],
+            revision=0,
+            size=0,
+        )
+        gone = make_resource(Kind.DATASET, "gone", title="plankton survey deleted")
+        async with store.write() as s:
+            await s.insert_resource(project)
+        for child in (exact, wordy, by_author, gone):
+            await add_child(store, project, child)
+        async with store.write() as s:
+            await s.update_resource(
+                gone.model_copy(update={"deleted_at": datetime.now(UTC), "status": Status.DELETED})
+            )
+
+        async def find(text: str = "", **filters: object) -> list[str]:
+            async with store.read() as s:
+                hits, _ = await s.search(
+                    SearchQuery(text=text, **filters),
+                    offset=0,
+                    limit=50,  # type: ignore[arg-type]
+                )
+            return [h.resource.name for h in hits]
+
+        assert (await find("plankton survey"))[:2] == ["exact", "wordy"]  # exact title first
+        assert "gone" not in await find("plankton")
+        assert await find("helgoland") == ["wordy"]  # key-values are indexed
+        assert await find("lovelace") == ["table_2024.csv"]  # so are authors
+        assert await find("table 2024") == ["table_2024.csv"]  # names split on punctuation
+        assert set(await find("plank")) == {"exact", "wordy"}  # the last word is a prefix
+        assert await find("plankton", kinds=("OBJECT",)) == []
+        assert await find("survey", key_values=(("station", "helgoland"),)) == ["wordy"]
+        assert await find("survey", key_values=(("station", None),)) == ["wordy"]
+        assert set(await find(kinds=("DATASET",))) == {"exact", "wordy"}
+        assert await find('" OR NEAR(') == []  # index syntax is only ever searched for, as text
+        async with store.read() as s:
+            hits, _ = await s.search(SearchQuery(text="helgoland"), offset=0, limit=5)
+        assert not hits[0].public_match  # matched by a key-value only
+        async with store.read() as s:
+            hits, _ = await s.search(SearchQuery(text="exact"), offset=0, limit=5)
+        assert hits[0].public_match
+        async with store.write() as s:
+            await s.update_resource(wordy.model_copy(update={"title": "renamed entirely"}))
+        assert await find("another") == []
+        assert await find("renamed") == ["wordy"]
+
     async def test_resource_round_trip(self, store: MetadataStore) -> None:
         res = make_resource(
             Kind.PROJECT,
@@ -140,6 +265,14 @@ class MetadataStoreContract:
             pref = await s.list_children(project.id, prefix="obj-01", limit=100)
             assert [r.name for r in pref] == names[10:20]
             assert (await s.get_child(project.id, "obj-007")).name == "obj-007"  # type: ignore[union-attr]
+            named = await s.get_children_named(
+                project.id, ["obj-007", "nope", "obj-011", "obj-007"]
+            )
+            assert {k: v.name for k, v in named.items()} == {
+                "obj-007": "obj-007",
+                "obj-011": "obj-011",
+            }
+            assert await s.get_children_named(project.id, []) == {}
 
     async def test_ancestors_stats_and_multi_parent(self, store: MetadataStore) -> None:
         project = make_resource(Kind.PROJECT, "dag")

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from aos_fs.models import (
     CreatedToken,
@@ -20,7 +21,12 @@ from aos_fs.models import (
     UserCreate,
 )
 
-from ..backends.metadata.base import MetadataStore, S3CredentialRecord, TokenRecord
+from ..backends.metadata.base import (
+    HookTokenRecord,
+    MetadataStore,
+    S3CredentialRecord,
+    TokenRecord,
+)
 from ..domain.ids import new_id, new_secret
 from ..domain.permissions import Actor, Level
 from ..errors import (
@@ -35,6 +41,7 @@ from . import permissions as perms
 from .common import emit, load, now
 
 TOKEN_PREFIX = "aos_"  # noqa: S105 - a prefix, not a secret
+CALLBACK_PREFIX = "aoshook_"
 _S3_PURPOSE = "s3-secret"
 
 
@@ -90,6 +97,8 @@ class AuthService:
 
     # -- authentication -------------------------------------------------------------------------
     async def authenticate(self, bearer: str) -> Actor:
+        if bearer.startswith(CALLBACK_PREFIX):
+            return await self._callback_actor(bearer)
         async with self.meta.read() as s:
             record = await s.get_token_by_hash(hash_secret(bearer))
             if record is None:
@@ -99,6 +108,50 @@ class AuthService:
                 )
             user = await s.get_user(record.token.user_id)
         return self._actor(record.token, user)
+
+    async def create_callback_token(
+        self, *, delivery_id: str, hook_id: str, resource_id: str, user_id: str, seconds: int
+    ) -> tuple[str, datetime]:
+        """A short-lived token for one hook delivery: it may add key-values (HOOK_STATUS too) to
+        `resource_id` and move it from VALIDATING to AVAILABLE or ERROR, and nothing else."""
+        secret = CALLBACK_PREFIX + new_secret(32)
+        expires = now() + timedelta(seconds=seconds)
+        async with self.meta.write() as s:
+            await s.delete_expired_hook_tokens(now())
+            await s.insert_hook_token(
+                HookTokenRecord(
+                    secret_hash=hash_secret(secret),
+                    delivery_id=delivery_id,
+                    hook_id=hook_id,
+                    resource_id=resource_id,
+                    user_id=user_id,
+                    expires_at=expires,
+                    created_at=now(),
+                )
+            )
+        return secret, expires
+
+    async def _callback_actor(self, bearer: str) -> Actor:
+        async with self.meta.read() as s:
+            record = await s.get_hook_token(hash_secret(bearer))
+            user = await s.get_user(record.user_id) if record else None
+        if record is None:
+            raise Unauthenticated("The callback token is not valid (unknown, or its hook is gone)")
+        if record.expires_at <= now():
+            raise Unauthenticated(
+                f"The callback token expired at {record.expires_at:%Y-%m-%d %H:%M:%S} UTC; raise "
+                "the hook's callback_ttl if validation takes longer"
+            )
+        if user is None or not user.active:
+            raise Unauthenticated("The owner of this hook is deactivated; ask an administrator")
+        # SECURITY: purpose "hook" + scope = the one resource; see permissions.require_hook_target.
+        return Actor(
+            user_id=user.id,
+            scope_id=record.resource_id,
+            ceiling=Level.WRITE,
+            expires_at=record.expires_at,
+            purpose="hook",
+        )
 
     def _actor(self, token: Token, user: User | None) -> Actor:
         if user is None or not user.active:

@@ -46,6 +46,8 @@ class Member:
     size: int
     modified: datetime
     blob_key: str
+    content_type: str = "application/octet-stream"
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class BundleService:
             raise BundleGone(f"This bundle link expired on {record.expires_at:%Y-%m-%d %H:%M} UTC")
         actor = await self.auth.actor_for_token_id(record.token_id, record.user_id or "")
         async with self.meta.read() as s:
-            members = [m for rid in record.resource_ids async for m in _members(s, actor, rid)]
+            members = [m for rid in record.resource_ids async for m in members_of(s, actor, rid)]
         if record.once:
             async with self.meta.write() as s:
                 if not await s.claim_bundle(record.id, now()):
@@ -156,7 +158,8 @@ class BundleService:
             yield chunk
 
 
-async def _members(s: MetadataSession, actor: Actor, resource_id: str) -> AsyncIterator[Member]:
+async def members_of(s: MetadataSession, actor: Actor, resource_id: str) -> AsyncIterator[Member]:
+    """Every object with bytes below `resource_id` (READ checked), paths from its name down."""
     res = await load(s, resource_id)
     if res.status == Status.DELETED:
         raise NotFound(f"{res.name!r} was deleted after the bundle link was made")
@@ -166,7 +169,14 @@ async def _members(s: MetadataSession, actor: Actor, resource_id: str) -> AsyncI
         blob_key = await s.blob_key(version.id) if version else None
         if version is None or blob_key is None:
             continue  # metadata-only objects have no bytes to bundle
-        yield Member(path, version.size, version.created_at, blob_key)
+        yield Member(
+            path,
+            version.size,
+            version.created_at,
+            blob_key,
+            version.content_type,
+            version.hashes.sha256 if version.hashes else None,
+        )
 
 
 async def _walk(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,13 +68,32 @@ def check_name(kind: Kind, name: str) -> str:
 
 
 async def emit(
-    s: MetadataSession, actor: Actor, type: str, resource: Resource | None, **payload: Any
+    s: MetadataSession,
+    actor: Actor,
+    type: str,
+    resource: Resource | None,
+    *,
+    above: Iterable[str] | None = None,
+    **payload: Any,
 ) -> None:
-    """Append an event in the caller's transaction, so it commits with the change."""
+    """Append an event in the caller's transaction, so it commits with the change.
+
+    The event records the resource's ancestors (`above`, looked up when not given) so consumers
+    can filter by subtree and check permissions even after the resource is deleted or moved.
+    """
+    scope: list[str] = []
     if resource is not None:
         payload.setdefault("kind", resource.kind.value)
         payload.setdefault("name", resource.name)
-    await s.append_event(type, resource.id if resource else None, actor.user_id, payload)
+        payload.setdefault("data_class", resource.data_class.value)
+        payload.setdefault("status", resource.status.value)
+        ancestors = await s.ancestor_ids(resource.id) if above is None else set(above)
+        scope = [resource.id, *sorted(ancestors - {resource.id})]
+    if actor.purpose.startswith("hook"):
+        payload["via_hook"] = True  # events caused by hooks never trigger hooks (no loops)
+    await s.append_event(
+        type, resource.id if resource else None, actor.user_id, payload, scope=scope
+    )
 
 
 def encode_cursor(sort_value: Any, last_id: str) -> str:

@@ -142,9 +142,16 @@ class GraphService:
         return deleted
 
     async def _delete_tree(
-        self, s: MetadataSession, actor: Actor, res: Resource, op: str
+        self,
+        s: MetadataSession,
+        actor: Actor,
+        res: Resource,
+        op: str,
+        above: set[str] | None = None,
     ) -> Resource:
         ts = now()
+        # The ancestors as they were before this deletion cut the edges (for the events).
+        above = await s.ancestor_ids(res.id) if above is None else above
         # Children first (iteratively, batch by batch), then the resource itself.
         while True:
             batch = await s.list_children(res.id, limit=500)
@@ -153,12 +160,12 @@ class GraphService:
             for child in batch:
                 await s.mark_deleted_edges(child.id, [res.id], op)
                 if not await s.parent_ids(child.id):
-                    await self._delete_tree(s, actor, child, op)
+                    await self._delete_tree(s, actor, child, op, above | {res.id})
         await s.mark_deleted_edges(res.id, await s.parent_ids(res.id), op)
         gone = res.model_copy(update={"status": Status.DELETED, "deleted_at": ts, "updated_at": ts})
         await s.update_resource(gone)
         await s.set_deletion_op(res.id, op)
-        await emit(s, actor, "resource.deleted", gone, operation=op)
+        await emit(s, actor, "resource.deleted", gone, above=above, operation=op)
         return gone
 
     async def restore(self, actor: Actor, resource_id: str) -> Resource:
@@ -171,6 +178,7 @@ class GraphService:
             op = await s.deletion_op(res.id)
             if op is None:
                 raise Conflict("This resource cannot be restored: its deletion record is missing")
+            back: list[Resource] = []
             for rid in await s.ids_deleted_by(op):
                 item = await load(s, rid)
                 status = Status.AVAILABLE
@@ -188,8 +196,10 @@ class GraphService:
                         )
                 await s.update_resource(restored)
                 await s.set_deletion_op(rid, None)
-                await emit(s, actor, "resource.restored", restored, operation=op)
+                back.append(restored)
             await s.restore_deleted_edges(op)
+            for restored in back:  # after the edges are back, so the events know their place
+                await emit(s, actor, "resource.restored", restored, operation=op)
             out = await load(s, resource_id)
         return out
 

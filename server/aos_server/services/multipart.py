@@ -16,7 +16,7 @@ from .common import now
 from .objects import ObjectService, StoredObject
 
 if TYPE_CHECKING:
-    from ..backends.blobs.base import BlobStore
+    from ..backends.blobs.base import BlobStore, Verify
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000
@@ -100,10 +100,11 @@ class MultipartService:
         body: AsyncIterator[bytes],
         *,
         checksums: Mapping[str, str] | None = None,
+        verify: Verify | None = None,
     ) -> PartRecord:
         if not 1 <= part_number <= MAX_PARTS:
             raise InvalidInput(f"Part numbers run from 1 to {MAX_PARTS}, not {part_number}")
-        info = await self.blobs.stage_part(upload.id, part_number, body)
+        info = await self.blobs.stage_part(upload.id, part_number, body, verify=verify)
         part = PartRecord(
             upload_id=upload.id,
             part_number=part_number,
@@ -180,9 +181,11 @@ class MultipartService:
                 metadata=upload.metadata,
                 parts=[p.size for p in chosen],
             )
-        except BaseException:
+        except Exception:
             await self.blobs.delete(blob_key)
             raise
+        # On cancellation the blob stays: the commit may have gone through (commits are not
+        # cancellable); if it did not, the sweeper removes the unreferenced blob later.
         async with self.meta.write() as s:
             await s.delete_upload(upload.id)
         await self.blobs.abort_upload(upload.id)

@@ -34,7 +34,7 @@ from ..errors import (
 from . import permissions as perms
 
 if TYPE_CHECKING:
-    from ..backends.blobs.base import BlobStore
+    from ..backends.blobs.base import BlobStore, Verify
 from .common import check_name, emit, load, now
 from .resources import ResourceService, public_view, resolve_chain
 
@@ -59,8 +59,15 @@ async def plan_write(s: MetadataSession, project_name: str, key: str) -> WritePl
     here: Resource | None = project  # None once we are inside containers still to be created
     here_kind = Kind.PROJECT
     while True:
+        # One lookup asks for both readings of the rest of the key: a whole object name
+        # (names may hold "/") and the next container.
+        found = (
+            await s.get_children_named(here.id, ["/".join(rest), rest[0]])
+            if here is not None
+            else {}
+        )
         if here is not None:
-            whole = await s.get_child(here.id, "/".join(rest))
+            whole = found.get("/".join(rest))
             if whole is not None:
                 if whole.kind != Kind.OBJECT:
                     raise Conflict(
@@ -73,7 +80,7 @@ async def plan_write(s: MetadataSession, project_name: str, key: str) -> WritePl
         if len(rest) == 1 or here_kind == Kind.DATASET:
             plan.object_name = "/".join(rest)
             return plan
-        child = await s.get_child(here.id, rest[0]) if here is not None else None
+        child = found.get(rest[0])
         if child is not None and child.kind in (Kind.COLLECTION, Kind.DATASET):
             if here_kind == Kind.COLLECTION and child.kind == Kind.COLLECTION:
                 raise Conflict("A collection cannot hold a collection")
@@ -137,6 +144,7 @@ class ObjectService:
         checksums: Mapping[str, str] | None = None,
         etag: str | None = None,
         tags: dict[str, str] | None = None,
+        verify: Verify | None = None,
     ) -> StoredObject:
         """Store a new revision of `project/key`.
 
@@ -144,7 +152,9 @@ class ObjectService:
         and only then does the revision become visible. Any failure before that leaves nothing.
         """
         await self.check_write(actor, project, key)
-        staged = await self.blobs.stage(body, compress=self.compress, encrypt=self.encrypt)
+        staged = await self.blobs.stage(
+            body, compress=self.compress, encrypt=self.encrypt, verify=verify
+        )
         try:
             blob_key = new_id()
             await staged.commit(blob_key)
@@ -166,9 +176,11 @@ class ObjectService:
                 metadata=dict(metadata or {}),
                 tags=tags,
             )
-        except BaseException:
+        except Exception:
             await self.blobs.delete(blob_key)
             raise
+        # On cancellation the blob stays: the commit may have gone through (commits are not
+        # cancellable); if it did not, the sweeper removes the unreferenced blob later.
 
     async def commit_revision(
         self,
@@ -268,7 +280,14 @@ class ObjectService:
                 update={"key_values": self._merge_tags(obj.key_values, tags), "updated_at": now()}
             )
             await s.update_resource(obj)
-            await emit(s, actor, "resource.key_values_changed", obj, tags=sorted(tags))
+            await emit(
+                s,
+                actor,
+                "resource.key_values_changed",
+                obj,
+                tags=sorted(tags),
+                added=[KeyValue(key=k, value=v).model_dump(mode="json") for k, v in tags.items()],
+            )
         return public_view(obj)
 
     async def copy(

@@ -49,6 +49,10 @@ async def grant_level(s: MetadataSession, actor: Actor, resource: Resource) -> L
 
 
 async def access(s: MetadataSession, actor: Actor, resource: Resource) -> Access:
+    if actor.purpose == "hook":
+        # SECURITY: a hook callback token reads and writes nothing through the general checks;
+        # the few things it may do call `require_hook_target` instead.
+        return Access(resource, Level.NONE, False)
     level = await grant_level(s, actor, resource)
     if resource.status == Status.DELETED and not actor.global_admin:
         # Deleted resources are visible to admins of them only (for restore).
@@ -64,14 +68,18 @@ async def access(s: MetadataSession, actor: Actor, resource: Resource) -> Access
 def deny(actor: Actor, resource: Resource, needed: Level, held: Level) -> Exception:
     """The error to raise when `held` < `needed`: 401 for anonymous callers, else 403/404."""
     what = f"{resource.kind.value.lower()} {resource.name!r}"
+    hidden = resource.data_class in (DataClass.WORKSPACE, DataClass.CONFIDENTIAL)
+    if held == Level.NONE and hidden:
+        # Do not reveal that a workspace or confidential resource exists, not even by a 401.
+        return ResourceNotFound(
+            f"No resource with id {resource.id}"
+            + (" (sign in if it is one you have access to)" if actor.anonymous else "")
+        )
     if actor.anonymous:
         return Unauthenticated(
             f"Sign in to access {what}: send `Authorization: Bearer <token>` "
             "(create a token with `aos token create`)"
         )
-    if held == Level.NONE and resource.data_class in (DataClass.WORKSPACE, DataClass.CONFIDENTIAL):
-        # Do not reveal that a confidential resource exists.
-        return ResourceNotFound(f"No resource with id {resource.id}")
     return PermissionDenied(
         f"You need {needed.name} on {what} (you have {held.name}); "
         "ask one of its admins to grant it",
@@ -113,3 +121,27 @@ def can_relax(old: DataClass, new: DataClass) -> bool:
 
 def is_container(resource: Resource) -> bool:
     return resource.kind != Kind.OBJECT
+
+
+async def require_hook_target(s: MetadataSession, actor: Actor, resource: Resource) -> Access:
+    """Allow a hook callback token to act on exactly its resource, never beyond its hook's owner.
+
+    The token is scoped to the one resource its delivery was about; the hook's owner must still
+    hold WRITE on it (a token never grants more than its holder has now).
+    """
+    # SECURITY: only the resource named in the token, nothing above or below it.
+    if actor.purpose != "hook" or actor.scope_id != resource.id:
+        raise PermissionDenied(
+            "This callback token belongs to another resource; it can only act on the object its "
+            "hook was called for"
+        )
+    owner = await s.get_user(actor.user_id or "")
+    if owner is None or not owner.active:
+        raise PermissionDenied("The owner of this hook is no longer active")
+    held = await grant_level(s, Actor(user_id=owner.id, is_admin=owner.is_admin), resource)
+    if held < Level.WRITE:
+        raise PermissionDenied(
+            "The owner of this hook no longer has WRITE on this resource, so its callback "
+            "token cannot change it"
+        )
+    return Access(resource, Level.WRITE, False)

@@ -141,7 +141,15 @@ class ResourceService:
                     granted_at=ts,
                 )
             )
-        await emit(s, actor, "resource.created", res, parent_id=parent.id if parent else None)
+        await emit(
+            s,
+            actor,
+            "resource.created",
+            res,
+            above=[parent.id, *await s.ancestor_ids(parent.id)] if parent else [],
+            parent_id=parent.id if parent else None,
+            key_values=[kv.model_dump(mode="json") for kv in res.key_values],
+        )
         return res
 
     async def _licenses(
@@ -149,7 +157,9 @@ class ResourceService:
     ) -> tuple[str, str]:
         meta = body.metadata_license or (parent.metadata_license if parent else DEFAULT_LICENSE)
         data = body.data_license or (parent.data_license if parent else DEFAULT_LICENSE)
-        for tag in {meta, data}:
+        # Inherited licenses were checked when the parent was made (licenses are never removed);
+        # only the ones this request names need a lookup.
+        for tag in {t for t in (body.metadata_license, body.data_license) if t}:
             if await s.get_license(tag) is None:
                 raise InvalidInput(
                     f"Unknown license {tag!r}; list the known ones with GET /api/v2/licenses "
@@ -298,7 +308,14 @@ class ResourceService:
         async with self.meta.write() as s:
             res = await load(s, resource_id)
             self._check_live(res)
-            acc = await perms.require(s, actor, res, Level.WRITE)
+            if actor.purpose == "hook":
+                acc = await perms.require_hook_target(s, actor, res)
+                if change.remove:
+                    raise PermissionDenied(
+                        "A hook callback token can add key-values, not remove them"
+                    )
+            else:
+                acc = await perms.require(s, actor, res, Level.WRITE)
             kvs = list(res.key_values)
             for kv in change.remove:
                 if kv not in kvs:
@@ -380,11 +397,12 @@ async def resolve_chain(s: MetadataSession, segments: list[str]) -> list[Resourc
     rest = segments[1:]
     while rest:
         here = chain[-1]
-        whole = await s.get_child(here.id, "/".join(rest))
+        found = await s.get_children_named(here.id, ["/".join(rest), rest[0]])
+        whole = found.get("/".join(rest))
         if whole is not None:
             chain.append(whole)
             return chain
-        child = await s.get_child(here.id, rest[0])
+        child = found.get(rest[0])
         if child is None or child.kind == Kind.OBJECT:
             raise NotFound(
                 f"Nothing at {'/'.join(segments)!r}: {here.kind.value.lower()} {here.name!r} "

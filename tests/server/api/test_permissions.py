@@ -170,8 +170,10 @@ def test_anonymous_access_by_data_class(
     assert child.data_class == data_class  # inherited
     listed = {p.id for p in anonymous.iter_projects()}
     if anonymous_sees == "nothing":
-        with pytest.raises(AOSUnauthenticated):
+        # Not even a 401: that would tell a stranger the resource exists.
+        with pytest.raises(AOSNotFound) as err:
             anonymous.get(project.id)
+        assert project.name not in str(err.value)
         assert project.id not in listed
         return
     got = anonymous.get(project.id)

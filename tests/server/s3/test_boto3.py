@@ -376,9 +376,14 @@ def test_checksum_algorithms(s3: BaseClient, bucket: str, algorithm: str) -> Non
     assert got[f"Checksum{algorithm}"] == put[f"Checksum{algorithm}"]
 
 
-def test_bad_content_md5_stores_nothing(s3: BaseClient, bucket: str) -> None:
+def test_bad_content_md5_stores_nothing(
+    s3: BaseClient, bucket: str, live_server: LiveServer
+) -> None:
+    once = client(live_server, retries={"max_attempts": 1})
     with pytest.raises(ClientError) as err:
-        s3.put_object(Bucket=bucket, Key="bad", Body=b"data", ContentMD5="AAAAAAAAAAAAAAAAAAAAAA==")
+        once.put_object(
+            Bucket=bucket, Key="bad", Body=b"data", ContentMD5="AAAAAAAAAAAAAAAAAAAAAA=="
+        )
     assert code_of(err) == "BadDigest"
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="bad")
@@ -430,3 +435,47 @@ def test_errors_are_s3_xml(live_server: LiveServer, bucket: str) -> None:
     assert response.headers["content-type"] == "application/xml"
     assert b"<Error><Code>" in response.content
     assert b"<RequestId>" in response.content
+
+
+def _signed(
+    live_server: LiveServer, method: str, url: str, body: bytes, declared: str
+) -> httpx.Response:
+    """A SigV4-signed request whose x-amz-content-sha256 claims `declared` (signed as such)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    req = AWSRequest(method=method, url=url, data=body, headers={"x-amz-content-sha256": declared})
+    SigV4Auth(
+        Credentials(live_server.access_key, live_server.secret_key), "s3", "us-east-1"
+    ).add_auth(req)
+    return httpx.request(method, url, content=body, headers=dict(req.headers.items()))
+
+
+def test_signed_payload_hash_mismatch_stores_nothing(
+    s3: BaseClient, bucket: str, live_server: LiveServer
+) -> None:
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"original")
+    wrong = hashlib.sha256(b"something else").hexdigest()
+    r = _signed(live_server, "PUT", f"{live_server.url}/{bucket}/kept", b"replacement", wrong)
+    assert r.status_code == 400, r.text
+    assert "<Code>XAmzContentSHA256Mismatch</Code>" in r.text
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"original"
+    assert len(s3.list_object_versions(Bucket=bucket, Prefix="kept")["Versions"]) == 1
+    # The right hash goes through, upper- or lower-case hex alike.
+    right = hashlib.sha256(b"replacement").hexdigest()
+    r = _signed(live_server, "PUT", f"{live_server.url}/{bucket}/kept", b"replacement", right)
+    assert r.status_code == 200, r.text
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"replacement"
+    # A multipart part with a false hash is refused and leaves no part behind.
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    part_url = f"{live_server.url}/{bucket}/mp?partNumber=1&uploadId={upload}"
+    r = _signed(live_server, "PUT", part_url, b"part-bytes", wrong)
+    assert "<Code>XAmzContentSHA256Mismatch</Code>" in r.text
+    assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
+    md5 = hashlib.md5(b"part-bytes", usedforsecurity=False).hexdigest()
+    r = _signed(
+        live_server, "PUT", part_url, b"part-bytes", hashlib.sha256(b"part-bytes").hexdigest()
+    )
+    assert r.status_code == 200 and r.headers["ETag"] == f'"{md5}"'
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,14 +42,24 @@ class StagedBlob(ABC):
         """Remove the temporary bytes; safe to call twice."""
 
 
+# Called with the MD5 and SHA-256 (hex) of a staged stream before it can become visible; raising
+# discards it. Lets the S3 layer check Content-MD5 and a signed payload hash without hashing twice.
+Verify = Callable[[str, str], None]
+
+
 class BlobStore(ABC):
     @abstractmethod
     async def stage(
-        self, chunks: AsyncIterator[bytes], *, compress: bool = False, encrypt: bool = False
+        self,
+        chunks: AsyncIterator[bytes],
+        *,
+        compress: bool = False,
+        encrypt: bool = False,
+        verify: Verify | None = None,
     ) -> StagedBlob:
         """Write a stream to a hidden temporary place while hashing it.
 
-        Leaves nothing behind when the stream raises or the task is cancelled.
+        Leaves nothing behind when the stream raises, `verify` raises or the task is cancelled.
         """
 
     @abstractmethod
@@ -69,7 +79,12 @@ class BlobStore(ABC):
 
     @abstractmethod
     async def stage_part(
-        self, upload_id: str, part_number: int, chunks: AsyncIterator[bytes]
+        self,
+        upload_id: str,
+        part_number: int,
+        chunks: AsyncIterator[bytes],
+        *,
+        verify: Verify | None = None,
     ) -> PartInfo:
         """Store one multipart part; uploading the same number again replaces it atomically."""
 

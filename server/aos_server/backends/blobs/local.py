@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -16,12 +14,11 @@ from typing import BinaryIO
 from ...domain.ids import new_id
 from ...domain.ranges import RangeSpec, resolve
 from ...errors import InvalidInput, ObjectNotFound
-from .base import BlobStore, PartInfo, StagedBlob, SweepReport
+from .base import BlobStore, PartInfo, StagedBlob, SweepReport, Verify
+from .pipeline import BUFFER, HashingSink, absorb_all, chain, prefetch, pump
 from .sealed import CHUNK, SealedReader, SealedWriter, Sealer
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-BUFFER = 1 << 20
-QUEUE_DEPTH = 4
 
 
 def check_key(key: str) -> str:
@@ -39,25 +36,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class _Sink:
-    """Hashes and writes buffers; MD5, SHA-256 and the write run in parallel worker threads."""
+class _Sink(HashingSink):
+    """A temp file (plain or sealed) fed by the shared hashing pipeline."""
 
     def __init__(self, path: Path, sealer: Sealer | None, master: bytes | None) -> None:
         self.path = path
         self.f: BinaryIO = path.open("wb")
         self.writer = SealedWriter(self.f, sealer, master) if sealer else None
-        self.md5 = hashlib.md5(usedforsecurity=False)
-        self.sha256 = hashlib.sha256()
-        self.size = 0
+        super().__init__(self._write_all)
 
-    async def absorb(self, buf: bytes) -> None:
-        write = self.writer.write if self.writer else self.f.write
-        await asyncio.gather(
-            asyncio.to_thread(self.md5.update, buf),
-            asyncio.to_thread(self.sha256.update, buf),
-            asyncio.to_thread(write, buf),
-        )
-        self.size += len(buf)
+    def _write_all(self, bufs: Sequence[bytes]) -> None:
+        if self.writer is not None:
+            for b in bufs:
+                self.writer.write(b)
+        else:
+            self.f.writelines(bufs)
 
     def finish(self) -> None:
         """Flush and fsync (blocking)."""
@@ -66,41 +59,6 @@ class _Sink:
         self.f.flush()
         os.fsync(self.f.fileno())
         self.f.close()
-
-
-async def _pump(chunks: AsyncIterator[bytes], sink: _Sink) -> None:
-    """Read the network and write/hash the disk side concurrently, with bounded buffering."""
-    queue: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUE_DEPTH)
-
-    async def consume() -> None:
-        while (buf := await queue.get()) is not None:
-            await sink.absorb(buf)
-
-    worker = asyncio.create_task(consume())
-    try:
-        pending = bytearray()
-        async for chunk in chunks:
-            pending += chunk
-            if len(pending) >= BUFFER:
-                await _put(queue, bytes(pending), worker)
-                pending.clear()
-        if pending:
-            await _put(queue, bytes(pending), worker)
-        await _put(queue, None, worker)
-        await worker
-    finally:
-        if not worker.done():
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
-
-
-async def _put(
-    queue: asyncio.Queue[bytes | None], item: bytes | None, worker: asyncio.Task[None]
-) -> None:
-    if worker.done():
-        worker.result()  # surface a write error instead of waiting forever
-    await queue.put(item)
 
 
 class _LocalStaged(StagedBlob):
@@ -152,11 +110,27 @@ class LocalBlobStore(BlobStore):
         return self.blobs / key[-2:] / key[-4:-2] / (key + (".sealed" if sealed else ""))
 
     async def _stage_to(
-        self, tmp: Path, chunks: AsyncIterator[bytes], sealer: Sealer | None
+        self,
+        tmp: Path,
+        chunks: AsyncIterator[bytes],
+        sealer: Sealer | None,
+        verify: Verify | None = None,
     ) -> _Sink:
+        head, ended = await prefetch(chunks)
+        if ended:  # a small body: open, write, hash and fsync in one thread hop
+            sink = await asyncio.to_thread(self._stage_small, tmp, head, sealer)
+            try:
+                if verify is not None:
+                    verify(sink.md5.hexdigest(), sink.sha256.hexdigest())
+            except BaseException:
+                await asyncio.to_thread(tmp.unlink, missing_ok=True)
+                raise
+            return sink
         sink = await asyncio.to_thread(_Sink, tmp, sealer, self.master)
         try:
-            await _pump(chunks, sink)
+            await pump(chain(head, chunks), sink)
+            if verify is not None:
+                verify(sink.md5.hexdigest(), sink.sha256.hexdigest())
             await asyncio.to_thread(sink.finish)
         except BaseException:
             await asyncio.to_thread(sink.f.close)
@@ -164,13 +138,29 @@ class LocalBlobStore(BlobStore):
             raise
         return sink
 
+    def _stage_small(self, tmp: Path, bufs: list[bytes], sealer: Sealer | None) -> _Sink:
+        sink = _Sink(tmp, sealer, self.master)
+        try:
+            absorb_all(sink, bufs)
+            sink.finish()
+        except BaseException:
+            sink.f.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        return sink
+
     async def stage(
-        self, chunks: AsyncIterator[bytes], *, compress: bool = False, encrypt: bool = False
+        self,
+        chunks: AsyncIterator[bytes],
+        *,
+        compress: bool = False,
+        encrypt: bool = False,
+        verify: Verify | None = None,
     ) -> StagedBlob:
         await self._ensure_dirs()
         sealer = Sealer.new(compress=compress, encrypt=encrypt) if compress or encrypt else None
         tmp = self.tmp / f"{new_id()}.partial"
-        sink = await self._stage_to(tmp, chunks, sealer)
+        sink = await self._stage_to(tmp, chunks, sealer, verify)
         return _LocalStaged(self, tmp, sink, sealer is not None)
 
     async def _locate(self, key: str) -> tuple[Path, bool]:
@@ -236,13 +226,18 @@ class LocalBlobStore(BlobStore):
         return self.uploads / check_key(upload_id) / f"{int(number):05d}"
 
     async def stage_part(
-        self, upload_id: str, part_number: int, chunks: AsyncIterator[bytes]
+        self,
+        upload_id: str,
+        part_number: int,
+        chunks: AsyncIterator[bytes],
+        *,
+        verify: Verify | None = None,
     ) -> PartInfo:
         await self._ensure_dirs()
         final = self._part(upload_id, part_number)
         await asyncio.to_thread(final.parent.mkdir, parents=True, exist_ok=True)
         tmp = final.with_name(f"{final.name}.{new_id()}.partial")
-        sink = await self._stage_to(tmp, chunks, None)
+        sink = await self._stage_to(tmp, chunks, None, verify)
         await asyncio.to_thread(os.replace, tmp, final)
         return PartInfo(size=sink.size, md5=sink.md5.hexdigest())
 

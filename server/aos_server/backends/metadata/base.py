@@ -8,7 +8,7 @@ appended inside a write session commit atomically with the change they describe.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,6 +85,28 @@ class BundleRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What to find: words (all must match; the last one also as a prefix) and filters."""
+
+    text: str = ""
+    kinds: tuple[str, ...] = ()
+    data_classes: tuple[str, ...] = ()
+    license: str | None = None  # metadata or data license
+    key_values: tuple[tuple[str, str | None], ...] = ()  # (key, value or any value)
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    resource: Resource
+    score: float  # higher is better
+    # Whether the words match in what a redacted view shows (name, title, description, authors):
+    # callers who may only see that view must not find a resource by its hidden key-values.
+    public_match: bool
+
+
+@dataclass(frozen=True, slots=True)
 class EventRecord:
     seq: int
     id: str
@@ -92,6 +114,74 @@ class EventRecord:
     resource_id: str | None
     actor_id: str | None
     payload: dict[str, Any]
+    created_at: datetime
+    # The resource and its ancestors when the event happened (subtree filters, permissions).
+    scope: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerRecord:
+    """A durable event consumer: its filter and how far it has read the log."""
+
+    id: str
+    name: str
+    user_id: str
+    within_id: str | None
+    types: list[str]
+    ack_wait: float
+    delivered_seq: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HookRecord:
+    """A project's hook; `trigger` and `action` are the validated specs as JSON documents."""
+
+    id: str
+    project_id: str
+    name: str
+    trigger: dict[str, Any]
+    action: dict[str, Any]
+    secret_sealed: bytes | None
+    enabled: bool
+    timeout: float
+    max_attempts: int
+    backoff: float
+    callback_ttl: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One event handed to one hook, with its retry state (PENDING, SUCCEEDED or FAILED)."""
+
+    id: str
+    hook_id: str
+    event_seq: int
+    event_type: str
+    resource_id: str | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    last_status: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HookTokenRecord:
+    """A short-lived callback token handed to an external hook (only its hash is stored)."""
+
+    secret_hash: str
+    delivery_id: str
+    hook_id: str
+    resource_id: str
+    user_id: str
+    expires_at: datetime
     created_at: datetime
 
 
@@ -127,6 +217,15 @@ class MetadataSession(ABC):
     async def get_child(self, parent_id: str, name: str) -> Resource | None:
         """Return the live child called `name` of `parent_id` (a belongs_to edge), or `None`."""
 
+    async def get_children_named(self, parent_id: str, names: Sequence[str]) -> dict[str, Resource]:
+        """The live children of `parent_id` among `names`, by name (one round trip if possible)."""
+        found = {}
+        for name in dict.fromkeys(names):
+            child = await self.get_child(parent_id, name)
+            if child is not None:
+                found[name] = child
+        return found
+
     @abstractmethod
     async def list_children(
         self,
@@ -154,6 +253,14 @@ class MetadataSession(ABC):
     @abstractmethod
     async def stats(self, resource_id: str) -> Stats:
         """Object count, total size and last change of everything below `resource_id`."""
+
+    async def search(
+        self, query: SearchQuery, *, offset: int, limit: int
+    ) -> tuple[list[SearchHit], bool]:
+        """Live resources in the window [offset, offset + limit) of the backend's ranking of
+        `query`, best first, and whether more windows follow. No permission filtering here;
+        a window may hold fewer hits than `limit` (deleted resources are dropped)."""
+        raise NotImplementedError("this metadata backend has no search index")
 
     # -- relations ------------------------------------------------------------------------------
     @abstractmethod
@@ -338,12 +445,165 @@ class MetadataSession(ABC):
     # -- events ---------------------------------------------------------------------------------
     @abstractmethod
     async def append_event(
-        self, type: str, resource_id: str | None, actor_id: str | None, payload: dict[str, Any]
+        self,
+        type: str,
+        resource_id: str | None,
+        actor_id: str | None,
+        payload: dict[str, Any],
+        *,
+        scope: Sequence[str] = (),
     ) -> int:
-        """Append to the durable event log (commits with the session); returns the sequence."""
+        """Append to the durable event log (commits with the session); returns the sequence.
+
+        `scope` lists the resource and its ancestors, so subtree filters need no graph walk.
+        """
 
     @abstractmethod
     async def read_events(self, *, after_seq: int, limit: int) -> list[EventRecord]: ...
+
+    @abstractmethod
+    async def find_events(
+        self,
+        *,
+        after_seq: int,
+        upto_seq: int,
+        types: Sequence[str] = (),
+        within: str | None = None,
+        limit: int,
+    ) -> list[EventRecord]:
+        """Events with `after_seq < seq <= upto_seq` matching the filter, in order.
+
+        `types` holds exact types or prefixes ending in `.*`; empty means every type. `within`
+        keeps the events of that resource and of everything below it.
+        """
+
+    @abstractmethod
+    async def events_by_seq(self, seqs: Sequence[int]) -> list[EventRecord]: ...
+
+    @abstractmethod
+    async def head_seq(self) -> int:
+        """The sequence of the newest event (0 for an empty log)."""
+
+    @abstractmethod
+    async def seq_before(self, when: datetime) -> int:
+        """The sequence of the last event strictly before `when` (0 if none)."""
+
+    # -- consumers ------------------------------------------------------------------------------
+    @abstractmethod
+    async def insert_consumer(self, consumer: ConsumerRecord) -> None: ...
+
+    @abstractmethod
+    async def get_consumer(self, consumer_id: str) -> ConsumerRecord | None: ...
+
+    @abstractmethod
+    async def list_consumers(self, user_id: str | None) -> list[ConsumerRecord]:
+        """One user's consumers (every consumer for `None`), oldest first."""
+
+    @abstractmethod
+    async def delete_consumer(self, consumer_id: str) -> bool:
+        """Remove the consumer and its pending deliveries."""
+
+    @abstractmethod
+    async def advance_consumer(self, consumer_id: str, old_seq: int, new_seq: int) -> bool:
+        """Move the read position from `old_seq`; False when another reader moved it first."""
+
+    @abstractmethod
+    async def rewind_consumer(self, consumer_id: str, seq: int, when: datetime) -> None:
+        """Set the read position and forget every pending delivery (for replay)."""
+
+    @abstractmethod
+    async def add_pending(self, consumer_id: str, seqs: Sequence[int], deadline: datetime) -> None:
+        """Record first deliveries that must be acked before `deadline`."""
+
+    @abstractmethod
+    async def due_pending(
+        self, consumer_id: str, now: datetime, limit: int
+    ) -> list[tuple[int, int]]:
+        """(seq, attempts) of pending deliveries whose deadline has passed, oldest first."""
+
+    @abstractmethod
+    async def redeliver_pending(
+        self, consumer_id: str, seq: int, attempts: int, deadline: datetime
+    ) -> bool:
+        """Claim a due delivery for another attempt; False when another reader claimed it."""
+
+    @abstractmethod
+    async def ack_pending(self, consumer_id: str, seqs: Sequence[int]) -> int:
+        """Drop acked deliveries; returns how many were pending."""
+
+    @abstractmethod
+    async def ack_pending_through(self, consumer_id: str, seq: int) -> int:
+        """Drop every pending delivery with a sequence up to `seq`."""
+
+    @abstractmethod
+    async def nak_pending(self, consumer_id: str, seqs: Sequence[int], now: datetime) -> int:
+        """Make pending deliveries due at once."""
+
+    @abstractmethod
+    async def count_pending(self, consumer_id: str) -> tuple[int, datetime | None]:
+        """How many deliveries await an ack, and the earliest deadline among them."""
+
+    # -- hooks ----------------------------------------------------------------------------------
+    @abstractmethod
+    async def insert_hook(self, hook: HookRecord) -> None: ...
+
+    @abstractmethod
+    async def update_hook(self, hook: HookRecord) -> None: ...
+
+    @abstractmethod
+    async def get_hook(self, hook_id: str) -> HookRecord | None: ...
+
+    @abstractmethod
+    async def list_hooks(self, project_id: str | None) -> list[HookRecord]:
+        """A project's hooks (every hook for `None`), oldest first."""
+
+    @abstractmethod
+    async def delete_hook(self, hook_id: str) -> bool:
+        """Remove the hook, its deliveries and its callback tokens."""
+
+    @abstractmethod
+    async def insert_delivery(self, delivery: DeliveryRecord) -> bool:
+        """Record a delivery; False when this hook already has one for that event."""
+
+    @abstractmethod
+    async def get_delivery(self, delivery_id: str) -> DeliveryRecord | None: ...
+
+    @abstractmethod
+    async def update_delivery(self, delivery: DeliveryRecord) -> None: ...
+
+    @abstractmethod
+    async def claim_delivery(self, delivery_id: str, expected: datetime, lease: datetime) -> bool:
+        """Move a due delivery's next attempt from `expected` to `lease` (an atomic claim)."""
+
+    @abstractmethod
+    async def due_deliveries(self, now: datetime, limit: int) -> list[DeliveryRecord]:
+        """PENDING deliveries of enabled hooks whose next attempt is due, oldest first."""
+
+    @abstractmethod
+    async def next_delivery_at(self) -> datetime | None:
+        """When the earliest PENDING delivery of an enabled hook is due."""
+
+    @abstractmethod
+    async def list_deliveries(
+        self, hook_id: str, *, before: str | None, limit: int
+    ) -> list[DeliveryRecord]:
+        """A hook's deliveries, newest first, strictly before the id `before`."""
+
+    @abstractmethod
+    async def insert_hook_token(self, record: HookTokenRecord) -> None: ...
+
+    @abstractmethod
+    async def get_hook_token(self, secret_hash: str) -> HookTokenRecord | None: ...
+
+    @abstractmethod
+    async def delete_expired_hook_tokens(self, now: datetime) -> int: ...
+
+    @abstractmethod
+    async def get_cursor(self, name: str) -> int | None:
+        """A named position in the event log (for example the hook trigger's)."""
+
+    @abstractmethod
+    async def set_cursor(self, name: str, seq: int) -> None: ...
 
 
 class MetadataStore(ABC):
@@ -363,6 +623,15 @@ class MetadataStore(ABC):
     @abstractmethod
     def write(self) -> AbstractAsyncContextManager[MetadataSession]:
         """A transaction: committed on normal exit, rolled back on any exception or cancellation."""
+
+    def on_events_committed(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after every commit that appended events (wakes event subscribers)."""
+        self.__dict__.setdefault("_event_listeners", []).append(callback)
+
+    def events_committed(self) -> None:
+        """Backends call this after committing a session that appended events."""
+        for callback in self.__dict__.get("_event_listeners", ()):
+            callback()
 
     async def __aenter__(self) -> MetadataStore:
         await self.open()

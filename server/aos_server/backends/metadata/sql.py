@@ -24,11 +24,9 @@ from aos_fs.models import (
     User,
 )
 
-from ...domain.ids import new_id
 from ...errors import AlreadyExists
 from .base import (
     BundleRecord,
-    EventRecord,
     MetadataSession,
     PartRecord,
     S3CredentialRecord,
@@ -53,6 +51,7 @@ from .rows import (
     user_row,
     version_row,
 )
+from .sql_events import NotificationSQL
 
 
 class UniqueViolation(Exception):
@@ -65,8 +64,8 @@ class SQLConnection(Protocol):
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
 
-class SQLSession(MetadataSession):
-    """MetadataSession over any `SQLConnection`."""
+class SQLSession(NotificationSQL, MetadataSession):
+    """MetadataSession over any `SQLConnection` (events, consumers and hooks: `sql_events`)."""
 
     def __init__(self, conn: SQLConnection) -> None:
         self.c = conn
@@ -149,6 +148,19 @@ class SQLSession(MetadataSession):
             [parent_id, name],
         )
         return resource_row(row) if row else None
+
+    async def get_children_named(self, parent_id: str, names: Sequence[str]) -> dict[str, Resource]:
+        unique = list(dict.fromkeys(names))
+        if not unique:
+            return {}
+        rows = await self.c.fetchall(
+            f"SELECT {R_COLUMNS}, rel.child_name AS child_name FROM relations rel"
+            " JOIN resources r ON r.id = rel.target_id"
+            " WHERE rel.origin_id = ? AND rel.type = 'BELONGS_TO'"
+            f" AND rel.child_name IN ({', '.join('?' * len(unique))})",
+            [parent_id, *unique],
+        )
+        return {row["child_name"]: resource_row(row) for row in rows}
 
     async def list_children(
         self,
@@ -708,34 +720,3 @@ class SQLSession(MetadataSession):
             "UPDATE bundles SET used_at = ? WHERE id = ? AND used_at IS NULL", [ts(when), bundle_id]
         )
         return n == 1
-
-    # -- events ---------------------------------------------------------------------------------
-    async def append_event(
-        self, type: str, resource_id: str | None, actor_id: str | None, payload: dict[str, Any]
-    ) -> int:
-        row = await self.c.fetchone(
-            "INSERT INTO events (id, type, resource_id, actor_id, payload, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
-            [new_id(), type, resource_id, actor_id, json.dumps(payload), ts(datetime.now(UTC))],
-        )
-        assert row is not None  # noqa: S101 - RETURNING yields the row
-        return int(row["seq"])
-
-    async def read_events(self, *, after_seq: int, limit: int) -> list[EventRecord]:
-        rows = await self.c.fetchall(
-            "SELECT seq, id, type, resource_id, actor_id, payload, created_at FROM events"
-            " WHERE seq > ? ORDER BY seq LIMIT ?",
-            [after_seq, limit],
-        )
-        return [
-            EventRecord(
-                seq=int(r["seq"]),
-                id=r["id"],
-                type=r["type"],
-                resource_id=r["resource_id"],
-                actor_id=r["actor_id"],
-                payload=json.loads(r["payload"]),
-                created_at=ts_required(r["created_at"]),
-            )
-            for r in rows
-        ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from .base import MetadataSession, MetadataStore
+from .search_sqlite import SqliteSearch
 from .sql import Row, SQLSession, UniqueViolation
 
 MIGRATIONS = "aos_server.backends.metadata.migrations"
@@ -34,6 +36,8 @@ class _Conn:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
 
+    # One thread hop per statement: aiosqlite's cursor API costs a hop for execute, one for each
+    # fetch and one for close, and those hops are most of the time a small query takes.
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
             cur = await self.db.execute(sql, params)
@@ -41,23 +45,26 @@ class _Conn:
             if "UNIQUE" in str(exc):
                 raise UniqueViolation(str(exc)) from exc
             raise
-        count = cur.rowcount
-        await cur.close()
-        return count
+        # The statement has run to completion; the cursor is released when collected.
+        return int(cur.rowcount)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self.db.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         try:
-            async with self.db.execute(sql, params) as cur:
-                row = await cur.fetchone()
-                return row
+            rows = await self.db.execute_fetchall(sql, params)
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc):
                 raise UniqueViolation(str(exc)) from exc
             raise
+        for row in rows:
+            return row
+        return None
+
+
+class SqliteSession(SqliteSearch, SQLSession):
+    """The portable session plus what only SQLite has (FTS5 search)."""
 
 
 class SqliteMetadataStore(MetadataStore):
@@ -66,6 +73,11 @@ class SqliteMetadataStore(MetadataStore):
     Writes are serialised through one connection (`BEGIN IMMEDIATE`); reads use another, so a
     reader never sees a writer's uncommitted state. With `synchronous="FULL"` (the default) every
     commit is on disk before the API answers; "NORMAL" survives process crashes only.
+
+    Group commit: write sessions that queue up behind each other share one transaction, each in
+    a savepoint of its own (a failing session rolls back only itself), and one COMMIT, so
+    concurrent writers pay for one fsync between them. A session returns only once the commit
+    that holds it is durable; when that commit fails, every session in it fails.
     """
 
     def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
@@ -76,6 +88,9 @@ class SqliteMetadataStore(MetadataStore):
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._queued = 0  # write sessions waiting for the lock
+        self._batch: asyncio.Future[None] | None = None  # the open group transaction
+        self._commit_task: asyncio.Task[None] | None = None
 
     async def _connect(self) -> aiosqlite.Connection:
         db = await aiosqlite.connect(self.path, isolation_level=None)
@@ -113,6 +128,10 @@ class SqliteMetadataStore(MetadataStore):
             )
 
     async def close(self) -> None:
+        if self._writer is not None:
+            async with self._lock:
+                if self._batch is not None:
+                    await self._commit(self._writer)
         for db in {id(d): d for d in (self._reader, self._writer) if d is not None}.values():
             await db.close()
         self._reader = self._writer = None
@@ -121,19 +140,76 @@ class SqliteMetadataStore(MetadataStore):
     async def read(self) -> AsyncIterator[MetadataSession]:
         if self._reader is None:
             raise RuntimeError("the metadata store is not open")
-        yield SQLSession(_Conn(self._reader))
+        yield SqliteSession(_Conn(self._reader))
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[MetadataSession]:
         db = self._writer
         if db is None:
             raise RuntimeError("the metadata store is not open")
-        async with self._lock:
-            await db.execute("BEGIN IMMEDIATE")
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            if self._batch is None:
+                await asyncio.shield(db.execute("BEGIN IMMEDIATE"))
+                self._batch = asyncio.get_running_loop().create_future()
+                # A batch whose commit fails with nobody left waiting must not warn.
+                self._batch.add_done_callback(_consume)
+            batch = self._batch
+            await asyncio.shield(db.execute("SAVEPOINT session"))
             try:
-                yield SQLSession(_Conn(db))
+                yield SqliteSession(_Conn(db))
             except BaseException:
-                # Shielded: a cancelled request must still roll back before the lock is freed.
-                await asyncio.shield(db.execute("ROLLBACK"))
+                # Shielded: a cancelled request must still undo its own part.
+                await asyncio.shield(db.execute("ROLLBACK TO session"))
+                await asyncio.shield(db.execute("RELEASE session"))
                 raise
-            await asyncio.shield(db.execute("COMMIT"))
+            await asyncio.shield(db.execute("RELEASE session"))
+        finally:
+            try:
+                await self._end_turn(db)
+            finally:
+                self._lock.release()
+        await asyncio.shield(batch)
+
+    async def _end_turn(self, db: aiosqlite.Connection) -> None:
+        """Commit now if nobody else is queued, else once the queued sessions have joined in."""
+        if self._batch is None:
+            return
+        if self._queued == 0:
+            await asyncio.shield(self._commit(db))
+        elif self._commit_task is None:
+            # Queued behind the waiting sessions (the lock is fair), so they join this batch;
+            # owning the commit, it does not depend on any waiter staying alive.
+            self._commit_task = asyncio.create_task(self._commit_when_turn(db))
+
+    async def _commit_when_turn(self, db: aiosqlite.Connection) -> None:
+        async with self._lock:
+            self._commit_task = None
+            if self._batch is not None:
+                with contextlib.suppress(Exception):  # the sessions in the batch see the error
+                    await self._commit(db)
+
+    async def _commit(self, db: aiosqlite.Connection) -> None:
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        try:
+            await db.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await db.execute("ROLLBACK")
+            if not batch.done():
+                batch.set_exception(exc)
+            raise
+        if not batch.done():
+            batch.set_result(None)
+        self.events_committed()
+
+
+def _consume(fut: asyncio.Future[None]) -> None:
+    if not fut.cancelled():
+        fut.exception()

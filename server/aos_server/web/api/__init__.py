@@ -9,12 +9,25 @@ from aiohttp import web
 from ... import __version__
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, SETTINGS
-from . import data, resources, users
+from . import crates, data, events, hooks, resources, search, users
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
 from .routing import ACTOR, ApiRouter
 
-ROUTERS: list[ApiRouter] = [resources.router, users.router, data.router]
+ROUTERS: list[ApiRouter] = [
+    resources.router,
+    users.router,
+    data.router,
+    events.router,
+    hooks.router,
+    search.router,
+    crates.router,
+]
+# SECURITY: what a hook's callback token may call; every other route refuses it.
+HOOK_CALLBACK_ROUTES = {
+    ("PATCH", "/resources/{id}/key-values"),
+    ("POST", "/resources/{id}/status"),
+}
 _OPENAPI = web.AppKey("openapi", dict)
 
 
@@ -32,9 +45,24 @@ async def auth_middleware(request: web.Request, handler: Any) -> web.StreamRespo
                 "unauthenticated",
             )
         actor = await request.config_dict[AUTH].authenticate(credential.strip())
+        if actor.purpose == "hook" and _route(request) not in HOOK_CALLBACK_ROUTES:
+            return problem(
+                403,
+                "A hook callback token may only add key-values to its object "
+                "(PATCH /resources/{id}/key-values) and set its status "
+                "(POST /resources/{id}/status)",
+                "permission_denied",
+            )
     request[ACTOR] = actor
     response: web.StreamResponse = await handler(request)
     return response
+
+
+def _route(request: web.Request) -> tuple[str, str]:
+    """(method, path template) of the matched route, without the sub-app prefix."""
+    resource = request.match_info.route.resource
+    canonical = resource.canonical if resource is not None else request.path
+    return request.method, canonical.removeprefix("/api/v2")
 
 
 async def openapi(request: web.Request) -> web.Response:

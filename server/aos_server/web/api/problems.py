@@ -25,6 +25,7 @@ STATUS: dict[type[errors.AOSError], int] = {
     errors.PreconditionFailed: 412,
     errors.RangeNotSatisfiable: 416,
     errors.TooLarge: 413,
+    errors.Unavailable: 501,
     errors.IntegrityError: 422,
 }
 

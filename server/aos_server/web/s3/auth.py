@@ -23,5 +23,9 @@ async def authenticate(ctx: S3Request) -> None:
             "The AWS Access Key Id you provided does not exist in our records.",
         )
     secret, actor = found
+    suffix = ctx.settings.s3_virtual_host
+    host = (request.host or "").split(":", 1)[0].lower()
+    if suffix and host.endswith("." + suffix):
+        parsed.v2_bucket = host[: -len(suffix) - 1]
     ctx.auth = parsed.verify(secret)  # SECURITY: verify before the actor is trusted
     ctx.actor = actor

@@ -2,45 +2,48 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import hmac
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+from ...backends.blobs.base import Verify
 from .checksums import ALGORITHMS, decode_b64
 from .chunked import aws_chunked, plain, verified
 from .context import S3Request
 from .errors import S3Error
 from .sigv4 import UNSIGNED
 
-_OFF_LOOP = 256 * 1024
+
+def _verifier(md5: bytes | None, sha256: str | None) -> Verify | None:
+    """Check Content-MD5 and a hex x-amz-content-sha256 against what the blob store computed."""
+    if md5 is None and sha256 is None:
+        return None
+
+    def verify(md5_hex: str, sha256_hex: str) -> None:
+        if md5 is not None and not hmac.compare_digest(bytes.fromhex(md5_hex), md5):
+            raise S3Error(
+                "BadDigest", "The Content-MD5 you specified did not match what we received."
+            )
+        if sha256 is not None and not hmac.compare_digest(sha256_hex, sha256.lower()):
+            raise S3Error(
+                "XAmzContentSHA256Mismatch",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            )
+
+    return verify
 
 
-async def _digests(
-    chunks: AsyncIterator[bytes], md5: bytes | None, sha256: str | None
-) -> AsyncIterator[bytes]:
-    """Check Content-MD5 and a hex x-amz-content-sha256 once the last byte has passed."""
-    h_md5 = hashlib.md5(usedforsecurity=False) if md5 is not None else None
-    h_sha = hashlib.sha256() if sha256 is not None else None
-    async for chunk in chunks:
-        for h in (h_md5, h_sha):
-            if h is None:
-                continue
-            if len(chunk) >= _OFF_LOOP:
-                await asyncio.to_thread(h.update, chunk)
-            else:
-                h.update(chunk)
-        yield chunk
-    if h_md5 is not None and not hmac.compare_digest(h_md5.digest(), md5 or b""):
-        raise S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.")
-    if h_sha is not None and not hmac.compare_digest(h_sha.hexdigest(), sha256 or ""):
-        raise S3Error(
-            "XAmzContentSHA256Mismatch",
-            "The provided 'x-amz-content-sha256' header does not match what was computed.",
-        )
+@dataclass
+class Body:
+    """A request body as a stream, the S3 checksums (filled once it is exhausted), and the
+    digest check the blob store runs before the bytes can become visible."""
+
+    stream: AsyncIterator[bytes]
+    checksums: dict[str, str]
+    verify: Verify | None
 
 
-async def request_body(ctx: S3Request) -> tuple[AsyncIterator[bytes], dict[str, str]]:
+async def request_body(ctx: S3Request) -> Body:
     """The body as a stream, and a dict that holds the S3 checksums once it is exhausted.
 
     Every check fails while the stream is read, so a caller that commits only after reading
@@ -84,9 +87,7 @@ async def request_body(ctx: S3Request) -> tuple[AsyncIterator[bytes], dict[str, 
     md5 = decode_b64(headers["Content-MD5"], "Content-MD5") if "Content-MD5" in headers else None
     if md5 is not None and len(md5) != 16:
         raise S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.")
-    if md5 is not None or sha256_hex is not None:
-        stream = _digests(stream, md5, sha256_hex)
     computed: dict[str, str] = {}
     if expected or announced:
         stream = verified(stream, expected, trailers, announced, computed)
-    return stream, computed
+    return Body(stream, computed, _verifier(md5, sha256_hex))

@@ -49,10 +49,12 @@ async def upload_part(ctx: S3Request) -> web.StreamResponse:
     upload = await _upload(ctx)
     if "x-amz-copy-source" in ctx.headers:
         return await _upload_part_copy(ctx, upload, number)
-    body, checksums = await request_body(ctx)
-    part = await ctx.multipart.upload_part(ctx.actor, upload, number, body, checksums=checksums)
+    body = await request_body(ctx)
+    part = await ctx.multipart.upload_part(
+        ctx.actor, upload, number, body.stream, checksums=body.checksums, verify=body.verify
+    )
     headers = {"ETag": f'"{part.etag}"'}
-    for algo, value in checksums.items():
+    for algo, value in body.checksums.items():
         headers[f"x-amz-checksum-{algo}"] = value
     return web.Response(status=200, headers=headers)
 

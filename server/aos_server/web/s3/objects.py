@@ -46,17 +46,17 @@ async def put_object(ctx: S3Request) -> web.StreamResponse:
     if "x-amz-copy-source" in ctx.headers:
         return await copy_object(ctx)
     bucket, key = ctx.need_key()
-    await ctx.objects.check_write(ctx.actor, bucket, key)  # before a single byte is read
-    body, checksums = await request_body(ctx)
+    body = await request_body(ctx)  # lazy: put() checks permission before reading it
     stored = await ctx.objects.put(
         ctx.actor,
         bucket,
         key,
-        body,
+        body.stream,
         content_type=ctx.headers.get("Content-Type", "binary/octet-stream"),
         metadata=user_metadata(ctx),
-        checksums=checksums,
+        checksums=body.checksums,
         tags=tags_header(ctx),
+        verify=body.verify,
     )
     headers = {"ETag": f'"{stored.version.etag}"', "x-amz-version-id": stored.version.id}
     for algo, value in stored.version.hashes.checksums.items():

@@ -129,6 +129,8 @@ class ParsedAuth:
     amz_date: str = ""
     expires: int | None = None
     presigned: bool = False
+    # SigV2 signs "/bucket/key" even when the bucket travels in the Host header (virtual host).
+    v2_bucket: str | None = None
 
     @property
     def payload_hash(self) -> str:
@@ -199,7 +201,9 @@ class ParsedAuth:
             for k in {h.lower() for h in self.headers}
             if k.startswith("x-amz-")
         )
-        resource = self.raw_path
+        resource = self.raw_path.split("?", 1)[0]
+        if self.v2_bucket is not None:
+            resource = f"/{self.v2_bucket}{resource}"
         subs = []
         for item in self.raw_query.split("&") if self.raw_query else []:
             key, sep, value = item.partition("=")

@@ -1,0 +1,1 @@
+"""Examples that run against AOS-Py (importable, so tests exercise them)."""

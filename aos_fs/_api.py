@@ -7,7 +7,9 @@ by pydantic-core's JSON parser. They reuse the client's retries and error transl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import gc
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pydantic_core
@@ -20,13 +22,30 @@ Raw = dict[str, Any]
 PAGE = 10_000  # the server's largest page
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building large acyclic results.
+
+    A 10,000-entry listing allocates some 300,000 containers; the collections they trigger
+    cost more than the parse itself, and can find nothing to free in fresh, acyclic data.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Plain:
     """Stands in for a TypeAdapter: parse JSON, validate nothing (pydantic's validation of
     `dict[str, Any]` costs 5x the parse on a 10,000-entry listing)."""
 
     @staticmethod
     def validate_json(payload: bytes) -> Any:
-        return pydantic_core.from_json(payload)
+        with gc_paused():
+            return pydantic_core.from_json(payload)
 
 
 def _call(path: str, params: dict[str, Any] | None = None) -> R.Call[Any]:

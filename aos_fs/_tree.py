@@ -169,7 +169,8 @@ class TreeMixin:
     async def _list_level(self, node_id: str, base: str, name_prefix: str) -> list[Info]:
         api = (await self._conn()).api
         items = await _api.all_children(api, node_id, prefix=name_prefix or None)
-        return _info.listing(base, items, name_prefix)
+        with _api.gc_paused():
+            return _info.listing(base, items, name_prefix)
 
     async def _find(
         self,

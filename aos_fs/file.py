@@ -139,7 +139,7 @@ class AOSFile(AbstractBufferedFile):  # type: ignore[misc]  # fsspec is untyped
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None and self.writable():  # writable() is False once closed
-            # An exception inside `with fs.open(..., "wb")`: publish nothing rather than a partial object.
+            # An exception inside `with fs.open(..., "wb")`: publish nothing, not a partial file.
             self.discard()
             self.closed = True
             return

@@ -10,6 +10,7 @@ BENCHMARKS = [
     "benchmarks.metadata_pg",
     "benchmarks.s3",
     "benchmarks.events",
+    "benchmarks.events_nats",
     "benchmarks.widgets_browse",
 ]
 

@@ -44,3 +44,20 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "make serve" in head
     assert "make test" in head
     assert "make test" in (DOCS.parent / ".ci" / "run").read_text()
+
+
+def test_documentation_site_builds_without_warnings(tmp_path: Path) -> None:
+    """The mkdocs site (every page in the nav, every link between pages) builds in strict mode."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=DOCS.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "search" / "index.html").exists()

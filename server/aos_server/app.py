@@ -82,8 +82,14 @@ def event_bus(dsn: str, meta: MetadataStore) -> EventBus:
     url = urlparse(dsn)
     if url.scheme == "memory":
         return StoreLogBus(meta)
+    if url.scheme == "nats":
+        # Imported when chosen, so nats-py stays an optional dependency (extra `nats`).
+        from .events.jetstream import JetStreamBus
+
+        return JetStreamBus.from_url(dsn, meta)
     raise InvalidInput(
         f"Unsupported events URL {dsn!r}; use memory:// (the durable log in the metadata store)"
+        " or nats://host:4222?stream=NAME (NATS JetStream)"
     )
 
 
@@ -182,6 +188,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await bus.close()
+            await blobs.close()
     finally:
         await meta.close()
 

@@ -132,7 +132,9 @@ def test_error_exits_are_one_line_with_meaningful_codes(
     # exists: 5
     assert aos.fails(5, "mkdir", project) == f"aos: aos://{project} exists"
     # unreachable: 6
-    assert aos.fails(6, "ls", AOS_URL="http://127.0.0.1:9").startswith("aos: cannot reach the server")
+    assert aos.fails(6, "ls", AOS_URL="http://127.0.0.1:9").startswith(
+        "aos: cannot reach the server"
+    )
 
     # permission denied: 4, for another user through AOS_URL + AOS_TOKEN
     (tmp_path / "d.txt").write_text("secret data")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from aos_fs import AOSClient, AOSFileSystem
 from aos_widgets import MetadataPanel, PresignPanel, Session, SharingPanel
@@ -13,9 +12,6 @@ from tests.conftest import LiveServer
 from tests.factories import make_user
 
 
-# The server's update path re-validates a model copied with dict authors, which makes pydantic
-# warn (harmless in production, an error under filterwarnings=error in the in-process server).
-@pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")
 async def test_edit_metadata(session: Session, project: str, admin: AOSClient) -> None:
     browser, panel = BrowserPanel(session), MetadataPanel(session)
     await browser.go(project)

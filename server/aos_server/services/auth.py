@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -30,6 +31,7 @@ from ..backends.metadata.base import (
 from ..domain.ids import new_id, new_secret
 from ..domain.permissions import Actor, Level
 from ..errors import (
+    AlreadyExists,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -434,7 +436,25 @@ class AuthService:
     async def bootstrap(
         self, *, token: str | None, access_key: str | None, secret_key: str | None
     ) -> Bootstrap:
-        """Create the admin on first start; make the AOS_ADMIN_* values valid on every start."""
+        """Create the admin on first start; make the AOS_ADMIN_* values valid on every start.
+
+        Several processes may start at once on one database: the one that loses the race to
+        create the admin (or the AOS_ADMIN_* token and keys) tries again and finds them made.
+        """
+        for attempt in range(5):
+            try:
+                return await self._bootstrap(
+                    token=token, access_key=access_key, secret_key=secret_key
+                )
+            except AlreadyExists:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
+        raise AssertionError("the loop returns or raises")
+
+    async def _bootstrap(
+        self, *, token: str | None, access_key: str | None, secret_key: str | None
+    ) -> Bootstrap:
         created_token: str | None = None
         created_access: tuple[str, str] | None = None
         async with self.meta.write() as s:

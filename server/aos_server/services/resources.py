@@ -275,7 +275,9 @@ class ResourceService:
 
     # -- updating -------------------------------------------------------------------------------
     async def update(self, actor: Actor, resource_id: str, body: ResourceUpdate) -> Resource:
-        changes = body.model_dump(exclude_unset=True)
+        # The fields as validated models (authors stay Author objects): copying plain dicts
+        # into the resource would bypass validation and warn when it is serialised.
+        changes = {name: getattr(body, name) for name in body.model_fields_set}
         async with self.meta.write() as s:
             res = await load(s, resource_id)
             self._check_live(res)

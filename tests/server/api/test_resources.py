@@ -158,3 +158,11 @@ def test_resolve_object_names_with_slashes(admin: AOSClient) -> None:
     assert chain[-1].id == obj.id
     with pytest.raises(AOSNotFound, match="no child"):
         admin.resolve(f"{p.name}/c/missing/file")
+
+
+def test_update_authors_round_trip(admin: AOSClient) -> None:
+    project = admin.create_project(unique("authors"))
+    authors = [{"name": "Ada Lovelace", "orcid": "0000-0002-1825-0097"}, {"name": "C. Babbage"}]
+    updated = admin.update(project.id, authors=authors, title="With authors")
+    assert [a.name for a in updated.authors] == ["Ada Lovelace", "C. Babbage"]
+    assert admin.get(project.id).authors[0].orcid == "0000-0002-1825-0097"

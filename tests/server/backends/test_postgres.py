@@ -161,3 +161,32 @@ async def test_open_and_sessions_keep_the_loop_free(dsn: str) -> None:
                     await asyncio.sleep(0.01)
 
             await asyncio.gather(*(one() for _ in range(6)))
+
+
+async def test_several_processes_bootstrap_at_once(dsn: str) -> None:
+    """Servers started together on one database all come up: the losers of the race to make
+    the admin, its token and its S3 keys find them made instead of failing their start."""
+    from aos_server.keyring import Keyring
+    from aos_server.services.auth import AuthService
+
+    keyring = Keyring(b"k" * 32)
+    stores = [PostgresMetadataStore(dsn, max_size=2) for _ in range(4)]
+    await asyncio.gather(*(s.open() for s in stores))
+    try:
+        results = await asyncio.gather(
+            *(
+                AuthService(store, keyring).bootstrap(
+                    token="aos_shared-admin-token-0123456789",
+                    access_key="AOSSHAREDKEY0000",
+                    secret_key="shared-secret-0123456789abcdef",
+                )
+                for store in stores
+            )
+        )
+        assert len({r.user.id for r in results}) == 1  # one admin for all
+        actor = await AuthService(stores[0], keyring).authenticate(
+            "aos_shared-admin-token-0123456789"
+        )
+        assert actor.is_admin
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))

@@ -1,43 +1,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import boto3
-import httpx
-import pytest
-from botocore.client import BaseClient
-
-from aos_fs.client import AOSClient
-from tests.conftest import LiveServer
-
-
-@pytest.fixture
-def admin(live_server: LiveServer) -> Iterator[AOSClient]:
-    with AOSClient(live_server.url, live_server.admin_token) as client:
-        yield client
-
-
-@pytest.fixture
-def api(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{live_server.url}/api/v2",
-        headers={"Authorization": f"Bearer {live_server.admin_token}"},
-        timeout=30,
-    ) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer) -> BaseClient:
-    return boto3.client(
-        "s3",
-        endpoint_url=live_server.url,
-        aws_access_key_id=live_server.access_key,
-        aws_secret_access_key=live_server.secret_key,
-        region_name="us-east-1",
-    )
 
 
 def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:

@@ -111,6 +111,9 @@ class BlobStore(ABC):
     def list_keys(self) -> AsyncIterator[str]:
         """Every committed blob key (to find orphans that no revision references)."""
 
+    async def close(self) -> None:  # noqa: B027 - optional: only stores holding sessions need it
+        """Release connections and sessions; the store is not used afterwards."""
+
     @property
     def supports_sendfile(self) -> bool:
         return False

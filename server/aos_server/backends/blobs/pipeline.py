@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 BUFFER = 1 << 20  # bytes handed to the worker threads at a time
 QUEUE_DEPTH = 4  # buffers read ahead of the slowest worker (bounds memory per upload)
@@ -39,6 +39,9 @@ class HashingSink:
             write,
         ]
 
+    async def written(self) -> None:
+        """Runs on the event loop after each buffer has passed `write` (e.g. to ship it on)."""
+
 
 async def pump(chunks: AsyncIterator[bytes], sink: HashingSink) -> None:
     """Read `chunks` into `sink` with bounded read-ahead; the first error of any side wins."""
@@ -47,12 +50,20 @@ async def pump(chunks: AsyncIterator[bytes], sink: HashingSink) -> None:
     ]
 
     async def work(
-        fn: Callable[[Sequence[bytes]], object], q: asyncio.Queue[list[bytes] | None]
+        fn: Callable[[Sequence[bytes]], object],
+        q: asyncio.Queue[list[bytes] | None],
+        then: Callable[[], Awaitable[None]] | None,
     ) -> None:
         while (bufs := await q.get()) is not None:
             await asyncio.to_thread(fn, bufs)
+            if then is not None:
+                await then()
 
-    workers = [asyncio.create_task(work(fn, q)) for fn, q in zip(sink._stages, queues, strict=True)]
+    last = len(sink._stages) - 1
+    workers = [
+        asyncio.create_task(work(fn, q, sink.written if n == last else None))
+        for n, (fn, q) in enumerate(zip(sink._stages, queues, strict=True))
+    ]
 
     async def put(item: list[bytes] | None) -> None:
         for worker, q in zip(workers, queues, strict=True):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import re
 import struct
 import time
@@ -37,11 +36,10 @@ from ...domain.ids import new_id
 from ...domain.ranges import RangeSpec, resolve
 from ...errors import IntegrityError, InvalidInput, ObjectNotFound
 from .base import BlobStore, PartInfo, StagedBlob, SweepReport, Verify
+from .pipeline import BUFFER, HashingSink, pump
 from .sealed import _HEADER, CHUNK, FOOTER, SealedReader, SealedWriter, Sealer
 
 MiB = 1 << 20
-BUFFER = MiB  # bytes handed to the hashing and sealing threads at a time
-QUEUE_DEPTH = 4  # buffers read ahead of the upstream writes (bounds memory per upload)
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 MAX_COPY = 5 * 1024 * MiB  # largest single CopyObject; bigger blobs are copied in parts
 _SEALED = {"aos-sealed": "1"}
@@ -189,64 +187,28 @@ class _Writer:
                 )
 
 
-class _Sink:
+class _Sink(HashingSink):
     """Hashes the plaintext and seals it (or just collects it) in worker threads, then hands
-    the bytes to the upstream writer."""
+    the bytes to the upstream writer after each buffer."""
 
     def __init__(self, writer: _Writer, sealer: Sealer | None, master: bytes | None) -> None:
         self.writer = writer
         self.spool = _Spool()
         self.sealed = SealedWriter(self.spool, sealer, master) if sealer else None  # type: ignore[arg-type]
-        self.md5 = hashlib.md5(usedforsecurity=False)
-        self.sha256 = hashlib.sha256()
-        self.size = 0
+        super().__init__(self._write_all)
 
-    async def absorb(self, buf: bytes) -> None:
-        await asyncio.gather(
-            asyncio.to_thread(self.md5.update, buf),
-            asyncio.to_thread(self.sha256.update, buf),
-            asyncio.to_thread((self.sealed or self.spool).write, buf),
-        )
-        self.size += len(buf)
+    def _write_all(self, bufs: Sequence[bytes]) -> None:
+        target = self.sealed or self.spool
+        for b in bufs:
+            target.write(b)
+
+    async def written(self) -> None:
         await self.writer.write(self.spool.take())
 
     async def close(self) -> None:
         if self.sealed:
             await asyncio.to_thread(self.sealed.close)
         await self.writer.write(self.spool.take())
-
-
-async def _pump(chunks: AsyncIterator[bytes], sink: _Sink) -> None:
-    """Read the client while the upstream is written, with bounded read-ahead."""
-    queue: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUE_DEPTH)
-
-    async def consume() -> None:
-        while (buf := await queue.get()) is not None:
-            await sink.absorb(buf)
-
-    worker = asyncio.create_task(consume())
-
-    async def put(item: bytes | None) -> None:
-        if worker.done():
-            worker.result()  # surface an upstream error instead of waiting forever
-        await queue.put(item)
-
-    try:
-        pending = bytearray()
-        async for chunk in chunks:
-            pending += chunk
-            if len(pending) >= BUFFER:
-                await put(bytes(pending))
-                pending.clear()
-        if pending:
-            await put(bytes(pending))
-        await put(None)
-        await worker
-    finally:
-        if not worker.done():
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
 
 
 class _S3Staged(StagedBlob):
@@ -395,7 +357,7 @@ class S3BlobStore(BlobStore):
         writer = _Writer(self, key, sealed=sealer is not None)
         sink = await asyncio.to_thread(_Sink, writer, sealer, self.master)
         try:
-            await _pump(chunks, sink)
+            await pump(chunks, sink)
             await sink.close()
             if verify is not None:
                 verify(sink.md5.hexdigest(), sink.sha256.hexdigest())

@@ -7,7 +7,7 @@ from typing import Any
 
 from .base import SearchHit, SearchQuery
 from .rows import R_COLUMNS, resource_row
-from .search_text import matches_visible, words
+from .search_text import common_filters, matches_visible, words
 
 # ts_rank weights for D, C, B, A: description, authors, key-values, name and title.
 _WEIGHTS = "'{0.2, 0.3, 0.4, 1.0}'"
@@ -23,6 +23,16 @@ def ts_query(text: str) -> str | None:
     return " & ".join([*whole, f"{last}:*"])
 
 
+def _kv_clause(key_value: tuple[str, str | None], params: list[Any]) -> str:
+    key, value = key_value
+    clause = "kv->>'key' = ?"
+    params.append(key)
+    if value is not None:
+        clause += " AND kv->>'value' = ?"
+        params.append(value)
+    return f"EXISTS (SELECT 1 FROM jsonb_array_elements(r.key_values) kv WHERE {clause})"
+
+
 class PostgresSearch:
     """Mixed into the PostgreSQL session (needs `self.c`, a `SQLConnection`)."""
 
@@ -31,32 +41,7 @@ class PostgresSearch:
     async def search(
         self, query: SearchQuery, *, offset: int, limit: int
     ) -> tuple[list[SearchHit], bool]:
-        where = ["r.deleted_at IS NULL"]
-        params: list[Any] = []
-        if query.kinds:
-            where.append(f"r.kind IN ({', '.join('?' * len(query.kinds))})")
-            params += query.kinds
-        if query.data_classes:
-            where.append(f"r.data_class IN ({', '.join('?' * len(query.data_classes))})")
-            params += query.data_classes
-        if query.license:
-            where.append("(r.metadata_license = ? OR r.data_license = ?)")
-            params += [query.license, query.license]
-        for key, value in query.key_values:
-            clause = "kv->>'key' = ?"
-            params.append(key)
-            if value is not None:
-                clause += " AND kv->>'value' = ?"
-                params.append(value)
-            where.append(
-                f"EXISTS (SELECT 1 FROM jsonb_array_elements(r.key_values) kv WHERE {clause})"
-            )
-        if query.created_after:
-            where.append("r.created_at >= ?")
-            params.append(query.created_after)
-        if query.created_before:
-            where.append("r.created_at < ?")
-            params.append(query.created_before)
+        where, params = common_filters(query, _kv_clause, lambda t: t)
         tsq = ts_query(query.text)
         if tsq is None:
             rows = await self.c.fetchall(

@@ -7,7 +7,7 @@ from typing import Any
 
 from .base import SearchHit, SearchQuery
 from .rows import R_COLUMNS, resource_row, ts
-from .search_text import matches_visible
+from .search_text import common_filters, matches_visible
 
 # bm25 weights per column: name, title, description, key_values, authors.
 _WEIGHTS = "10.0, 8.0, 2.0, 4.0, 3.0"
@@ -28,33 +28,19 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
+def _kv_clause(key_value: tuple[str, str | None], params: list[Any]) -> str:
+    key, value = key_value
+    clause = "json_extract(kv.value, '$.key') = ?"
+    params.append(key)
+    if value is not None:
+        clause += " AND json_extract(kv.value, '$.value') = ?"
+        params.append(value)
+    return f"EXISTS (SELECT 1 FROM json_each(r.key_values) kv WHERE {clause})"
+
+
 def filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
     """WHERE clauses (on `r`) and their parameters for the non-text filters."""
-    where = ["r.deleted_at IS NULL"]
-    params: list[Any] = []
-    if query.kinds:
-        where.append(f"r.kind IN ({', '.join('?' * len(query.kinds))})")
-        params += query.kinds
-    if query.data_classes:
-        where.append(f"r.data_class IN ({', '.join('?' * len(query.data_classes))})")
-        params += query.data_classes
-    if query.license:
-        where.append("(r.metadata_license = ? OR r.data_license = ?)")
-        params += [query.license, query.license]
-    for key, value in query.key_values:
-        clause = "json_extract(kv.value, '$.key') = ?"
-        params.append(key)
-        if value is not None:
-            clause += " AND json_extract(kv.value, '$.value') = ?"
-            params.append(value)
-        where.append(f"EXISTS (SELECT 1 FROM json_each(r.key_values) kv WHERE {clause})")
-    if query.created_after:
-        where.append("r.created_at >= ?")
-        params.append(ts(query.created_after))
-    if query.created_before:
-        where.append("r.created_at < ?")
-        params.append(ts(query.created_before))
-    return where, params
+    return common_filters(query, _kv_clause, ts)
 
 
 class SqliteSearch:

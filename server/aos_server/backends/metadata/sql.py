@@ -428,6 +428,13 @@ class SQLSession(NotificationSQL, MetadataSession):
 
     async def insert_token(self, record: TokenRecord) -> None:
         t = record.token
+        try:
+            await self._insert_token(record)
+        except UniqueViolation as exc:
+            raise AlreadyExists(f"Token {t.id!r} exists already") from exc
+
+    async def _insert_token(self, record: TokenRecord) -> None:
+        t = record.token
         await self.c.execute(
             "INSERT INTO tokens (id, user_id, name, secret_hash, scope_id, level, expires_at,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,3 +1,5 @@
+"""Clients of the shared live server, for the server tests."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,6 +16,12 @@ from tests.conftest import LiveServer
 @pytest.fixture
 def admin(live_server: LiveServer) -> Iterator[AOSClient]:
     with AOSClient(live_server.url, live_server.admin_token) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(live_server: LiveServer) -> Iterator[AOSClient]:
+    with AOSClient(live_server.url, None) as client:
         yield client
 
 

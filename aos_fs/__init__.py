@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .client import AOSClient, AsyncAOSClient
 from .config import Profile, load_profile
 from .errors import (
@@ -14,7 +16,6 @@ from .errors import (
     AOSServerError,
     AOSUnauthenticated,
 )
-from .filesystem import AOSFileSystem
 from .models import (
     Author,
     DataClass,
@@ -28,6 +29,20 @@ from .models import (
     Status,
 )
 from .paths import AOSPath
+
+if TYPE_CHECKING:
+    from .filesystem import AOSFileSystem
+
+
+def __getattr__(name: str) -> Any:
+    # The filesystem pulls in s3fs and botocore: imported when first asked for, so the server
+    # (which shares the models) and the CLI start without them.
+    if name == "AOSFileSystem":
+        from .filesystem import AOSFileSystem
+
+        return AOSFileSystem
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AOSClient",

@@ -22,6 +22,7 @@ from .models import (
     RelationType,
     Resource,
     S3Credentials,
+    SearchResults,
     Token,
     User,
     WhoAmI,
@@ -296,6 +297,37 @@ def list_licenses() -> Call[list[License]]:
 
 def add_license(tag: str, name: str, url: str) -> Call[License]:
     return call("POST", "/licenses", License, body={"tag": tag, "name": name, "url": url})
+
+
+def search(
+    q: str,
+    *,
+    kind: str | Iterable[str] | None,
+    data_class: str | Iterable[str] | None,
+    license: str | None,
+    kv: Mapping[str, str | None] | None,
+    created_after: datetime | None,
+    created_before: datetime | None,
+    within: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Call[SearchResults]:
+    def joined(v: str | Iterable[str] | None) -> str | None:
+        return v if v is None or isinstance(v, str) else ",".join(v)
+
+    params = _params(
+        q=q,
+        kind=joined(kind),
+        data_class=joined(data_class),
+        license=license,
+        kv=",".join(k if v is None else f"{k}={v}" for k, v in kv.items()) if kv else None,
+        created_after=created_after.isoformat() if created_after else None,
+        created_before=created_before.isoformat() if created_before else None,
+        within=within,
+        limit=limit,
+        cursor=cursor,
+    )
+    return call("GET", "/search", SearchResults, params=params)
 
 
 def presign(path: str, method: str, expires_in: int) -> Call[dict[str, Any]]:

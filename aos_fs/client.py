@@ -10,7 +10,7 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -33,6 +33,7 @@ from .models import (
     RelationType,
     Resource,
     S3Credentials,
+    SearchResults,
     Token,
     User,
     WhoAmI,
@@ -388,6 +389,36 @@ class AOSClient(_Base):
         """Add a license (admins)."""
         return self._send(R.add_license(tag, name, url))  # type: ignore[no-any-return]
 
+    def search(
+        self,
+        q: str = "",
+        *,
+        kind: str | Iterable[str] | None = None,
+        data_class: str | Iterable[str] | None = None,
+        license: str | None = None,
+        kv: Mapping[str, str | None] | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        within: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> SearchResults:
+        """Resources matching words and filters, best first (see docs/search.md)."""
+        return self._send(  # type: ignore[no-any-return]
+            R.search(
+                q,
+                kind=kind,
+                data_class=data_class,
+                license=license,
+                kv=kv,
+                created_after=created_after,
+                created_before=created_before,
+                within=within,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
+
     def presign(self, path: str, *, method: str = "GET", expires_in: int = 3600) -> dict[str, Any]:
         """A presigned S3 URL for `project/key`."""
         return self._send(R.presign(path, method, expires_in))  # type: ignore[no-any-return]
@@ -715,6 +746,36 @@ class AsyncAOSClient(_Base):
     async def add_license(self, tag: str, name: str, url: str = "") -> License:
         """Add a license (admins)."""
         return await self._send(R.add_license(tag, name, url))  # type: ignore[no-any-return]
+
+    async def search(
+        self,
+        q: str = "",
+        *,
+        kind: str | Iterable[str] | None = None,
+        data_class: str | Iterable[str] | None = None,
+        license: str | None = None,
+        kv: Mapping[str, str | None] | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        within: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> SearchResults:
+        """Resources matching words and filters, best first (see docs/search.md)."""
+        return await self._send(  # type: ignore[no-any-return]
+            R.search(
+                q,
+                kind=kind,
+                data_class=data_class,
+                license=license,
+                kv=kv,
+                created_after=created_after,
+                created_before=created_before,
+                within=within,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
 
     async def presign(
         self, path: str, *, method: str = "GET", expires_in: int = 3600

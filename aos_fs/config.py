@@ -71,11 +71,16 @@ def load_profile(
             "with `aos serve`, which writes a profile"
         )
     same_server = entry.get("url", "").rstrip("/") == url.rstrip("/")
+    profile_token = entry.get("token") if same_server else None
+    chosen_token = token or profile_token
+    # SECURITY: a profile's S3 keys belong to its token; with another token (e.g. AOS_TOKEN)
+    # they would act as the profile's user, so they are left out.
+    own_keys = same_server and chosen_token == profile_token
     return Profile(
         url=url.rstrip("/"),
-        token=token or (entry.get("token") if same_server else None),
-        s3_access_key_id=entry.get("s3_access_key_id") if same_server else None,
-        s3_secret_access_key=entry.get("s3_secret_access_key") if same_server else None,
+        token=chosen_token,
+        s3_access_key_id=entry.get("s3_access_key_id") if own_keys else None,
+        s3_secret_access_key=entry.get("s3_secret_access_key") if own_keys else None,
     )
 
 

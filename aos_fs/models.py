@@ -424,3 +424,18 @@ class S3CredentialsCreate(_Body):
     token_id: str | None = Field(
         default=None, description="Scope the keys by one of your tokens (its scope and ceiling)"
     )
+
+
+class SearchResult(BaseModel):
+    """One search hit: the resource (redacted where the caller may only see that), its score."""
+
+    resource: Resource
+    score: float
+    path: str | None = Field(
+        default=None, description="project/…/name along the first parent at each level"
+    )
+
+
+class SearchResults(BaseModel):
+    items: list[SearchResult]
+    next_cursor: str | None = None

@@ -18,6 +18,7 @@ from .metadata import MetadataPanel
 from .notifications import NotificationsPanel
 from .presign import PresignPanel
 from .preview import PreviewPanel
+from .search import SearchPanel
 from .sharing import SharingPanel
 from .upload import UploadPanel
 
@@ -33,6 +34,7 @@ __all__ = [
     "NotificationsPanel",
     "PresignPanel",
     "PreviewPanel",
+    "SearchPanel",
     "SecretBox",
     "Session",
     "SharingPanel",

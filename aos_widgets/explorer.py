@@ -15,10 +15,20 @@ from .metadata import MetadataPanel
 from .notifications import NotificationsPanel
 from .presign import PresignPanel
 from .preview import PreviewPanel
+from .search import SearchPanel
 from .sharing import SharingPanel
 from .upload import UploadPanel
 
-TABS = ["Details", "Upload", "Download", "Metadata", "Sharing", "Presigned URL", "Notifications"]
+TABS = [
+    "Details",
+    "Search",
+    "Upload",
+    "Download",
+    "Metadata",
+    "Sharing",
+    "Presigned URL",
+    "Notifications",
+]
 
 
 class Explorer(W.AppLayout):
@@ -37,9 +47,11 @@ class Explorer(W.AppLayout):
         self.sharing = SharingPanel(s)
         self.presign = PresignPanel(s)
         self.notifications = NotificationsPanel(s)
+        self.search = SearchPanel(s)
         self.tabs = W.Tab(
             children=[
                 W.VBox([self.details, self.preview]),
+                self.search,
                 self.upload,
                 self.download,
                 self.metadata,
@@ -74,6 +86,7 @@ class Explorer(W.AppLayout):
             self.metadata,
             self.sharing,
             self.presign,
+            self.search,
         ):
             await panel.tasks.join()
 

@@ -126,3 +126,31 @@ def test_profiles_and_environment(
     monkeypatch.delenv("AOS_URL")
     with pytest.raises(LookupError, match="AOS_URL"):
         AOSClient(config_path=str(tmp_path / "none.toml"))
+
+
+def test_profile_keys_stay_with_their_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another token (AOS_TOKEN, an argument) never borrows the profile user's S3 keys."""
+    from aos_fs.config import load_profile
+
+    config = tmp_path / "config.toml"
+    save_profile(
+        "lab",
+        Profile(
+            url="http://aos.example:8080",
+            token="aos_admin-token",
+            s3_access_key_id="AOSADMINKEY",
+            s3_secret_access_key="admin-secret",
+        ),
+        path=config,
+    )
+    monkeypatch.delenv("AOS_URL", raising=False)
+    monkeypatch.delenv("AOS_TOKEN", raising=False)
+    own = load_profile(path=config)
+    assert (own.token, own.s3_access_key_id) == ("aos_admin-token", "AOSADMINKEY")
+    monkeypatch.setenv("AOS_TOKEN", "aos_someone-else")
+    other = load_profile(path=config)
+    assert other.token == "aos_someone-else"
+    assert other.s3_access_key_id is None and other.s3_secret_access_key is None
+    assert load_profile(path=config, token="aos_admin-token").s3_access_key_id == "AOSADMINKEY"

@@ -193,7 +193,7 @@ class EventBusContract:
 
     async def test_starts_after_start_seq(self, bus: EventBus, meta: MetadataStore) -> None:
         old = await append_many(meta, 3)
-        await published(bus, old[-1])
+        # The head covers every committed event at once: starting there skips all of them.
         c = await bus.create_consumer(ConsumerSpec("u", start_seq=await bus.head()))
         everything = await bus.create_consumer(ConsumerSpec("u", start_seq=0))
         new = await append_many(meta, 2)

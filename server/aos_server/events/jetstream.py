@@ -310,6 +310,15 @@ class JetStreamBus(EventBus):
 
     # -- the log --------------------------------------------------------------------------------
     async def head(self) -> int:
+        """The newest deliverable event; waits (briefly) for the relay to publish every commit.
+
+        So a consumer that starts at the head never receives an event committed before it.
+        """
+        async with self.meta.read() as s:
+            committed = await s.head_seq()
+        if committed > self._head:
+            self._kick.set()
+            await self.wait(committed - 1, 1.0)
         return self._head
 
     async def wait(self, after_seq: int, seconds: float) -> bool:

@@ -13,7 +13,7 @@ from ..domain.ids import new_id
 from ..domain.permissions import Actor
 from ..errors import AOSError, InvalidInput, NotFound, PermissionDenied
 from .common import now
-from .objects import ObjectService, StoredObject
+from .objects import ObjectService, StoredObject, WriteCondition
 
 if TYPE_CHECKING:
     from ..backends.blobs.base import BlobStore, Verify
@@ -131,8 +131,12 @@ class MultipartService:
         upload: UploadRecord,
         project: str,
         requested: Sequence[tuple[int, str]],
+        *,
+        condition: WriteCondition | None = None,
     ) -> StoredObject:
         """Assemble the named parts (in order, ETags matching) into a new revision."""
+        if condition is not None:
+            await self.objects.check_write(actor, project, upload.key, condition)
         if not requested:
             raise InvalidInput("A multipart completion must name at least one part")
         numbers = [n for n, _ in requested]
@@ -180,6 +184,7 @@ class MultipartService:
                 content_type=upload.content_type,
                 metadata=upload.metadata,
                 parts=[p.size for p in chosen],
+                condition=condition,
             )
         except Exception:
             await self.blobs.delete(blob_key)

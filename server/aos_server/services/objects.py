@@ -28,6 +28,7 @@ from ..errors import (
     Conflict,
     InvalidInput,
     ObjectNotFound,
+    PreconditionFailed,
     ProjectNotFound,
     VersionNotFound,
 )
@@ -94,6 +95,28 @@ async def plan_write(s: MetadataSession, project_name: str, key: str) -> WritePl
 
 
 @dataclass(frozen=True)
+class WriteCondition:
+    """S3 conditional writes: `If-None-Match: *` (create only) and `If-Match: <etag>`."""
+
+    if_match: str | None = None
+    if_none_match: bool = False
+
+    def check(self, plan: WritePlan) -> None:
+        existing = plan.existing
+        if self.if_none_match and existing is not None and existing.revision:
+            raise PreconditionFailed(
+                "At least one of the preconditions failed: If-None-Match (the key exists)"
+            )
+        if self.if_match is not None:
+            current = existing.etag if existing is not None and existing.revision else None
+            if current is None or self.if_match.strip('"') not in (current, "*"):
+                raise PreconditionFailed(
+                    "At least one of the preconditions failed: If-Match (the key is "
+                    + ("missing)" if current is None else "at another version)")
+                )
+
+
+@dataclass(frozen=True)
 class StoredObject:
     resource: Resource
     version: ObjectVersion
@@ -116,11 +139,16 @@ class ObjectService:
         self.compress = compress
         self.encrypt = encrypt
 
-    async def check_write(self, actor: Actor, project: str, key: str) -> WritePlan:
-        """Check, before any byte is read, that `actor` may write `project/key`."""
+    async def check_write(
+        self, actor: Actor, project: str, key: str, condition: WriteCondition | None = None
+    ) -> WritePlan:
+        """Check, before any byte is read, that `actor` may write `project/key` (and that the
+        condition holds now; it is checked again when the revision is committed)."""
         async with self.meta.read() as s:
             plan = await plan_write(s, project, key)
             await self._require_write(s, actor, plan)
+        if condition is not None:
+            condition.check(plan)
         return plan
 
     async def _require_write(self, s: MetadataSession, actor: Actor, plan: WritePlan) -> None:
@@ -145,13 +173,14 @@ class ObjectService:
         etag: str | None = None,
         tags: dict[str, str] | None = None,
         verify: Verify | None = None,
+        condition: WriteCondition | None = None,
     ) -> StoredObject:
         """Store a new revision of `project/key`.
 
         Blob first, metadata second: the bytes are staged and committed under a fresh blob key,
         and only then does the revision become visible. Any failure before that leaves nothing.
         """
-        await self.check_write(actor, project, key)
+        await self.check_write(actor, project, key, condition)
         staged = await self.blobs.stage(
             body, compress=self.compress, encrypt=self.encrypt, verify=verify
         )
@@ -175,6 +204,7 @@ class ObjectService:
                 content_type=content_type,
                 metadata=dict(metadata or {}),
                 tags=tags,
+                condition=condition,
             )
         except Exception:
             await self.blobs.delete(blob_key)
@@ -197,11 +227,14 @@ class ObjectService:
         tags: dict[str, str] | None = None,
         origin_id: str | None = None,
         parts: list[int] | None = None,
+        condition: WriteCondition | None = None,
     ) -> StoredObject:
         """Make committed blob `blob_key` the next revision of `project/key` (checked again)."""
         async with self.meta.write() as s:
             plan = await plan_write(s, project, key)
             await self._require_write(s, actor, plan)
+            if condition is not None:
+                condition.check(plan)  # atomic: inside the transaction that commits
             parent = plan.parent
             for kind, name in plan.create:
                 body = (CollectionCreate if kind == Kind.COLLECTION else DatasetCreate)(

@@ -168,3 +168,16 @@ def test_bad_parameters_are_problems(live_server: LiveServer) -> None:
         assert r.status_code == status, (params, r.text)
         assert r.headers["Content-Type"].startswith("application/problem+json")
         assert r.json()["detail"]
+
+
+async def test_clients_search(live_server: LiveServer, admin: AOSClient) -> None:
+    from aos_fs.client import AsyncAOSClient
+
+    word = unique("clientsearch").replace("-", "")
+    project = admin.create_project(unique("cs"), data_class="PUBLIC")
+    ds = admin.create_dataset(project.id, "d", title=word, key_values=[{"key": "k", "value": "v"}])
+    found = admin.search(word, kind=["DATASET"], kv={"k": "v"}, within=project.id)
+    assert [r.resource.id for r in found.items] == [ds.id]
+    assert found.items[0].path == f"{project.name}/d"
+    async with AsyncAOSClient(live_server.url, None) as anon:
+        assert [r.resource.id for r in (await anon.search(word)).items] == [ds.id]

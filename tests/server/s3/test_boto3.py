@@ -479,3 +479,37 @@ def test_signed_payload_hash_mismatch_stores_nothing(
     )
     assert r.status_code == 200 and r.headers["ETag"] == f'"{md5}"'
     s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
+
+
+def test_conditional_writes(s3: BaseClient, bucket: str) -> None:
+    """If-None-Match: * creates only; If-Match writes only over the version it names."""
+    once = s3.put_object(Bucket=bucket, Key="c/once", Body=b"first", IfNoneMatch="*")
+    with pytest.raises(ClientError) as err:
+        s3.put_object(Bucket=bucket, Key="c/once", Body=b"second", IfNoneMatch="*")
+    assert code_of(err) == "PreconditionFailed"
+    assert s3.get_object(Bucket=bucket, Key="c/once")["Body"].read() == b"first"
+    with pytest.raises(ClientError) as err:
+        s3.put_object(Bucket=bucket, Key="c/once", Body=b"x", IfMatch='"' + "0" * 32 + '"')
+    assert code_of(err) == "PreconditionFailed"
+    s3.put_object(Bucket=bucket, Key="c/once", Body=b"third", IfMatch=once["ETag"])
+    assert s3.get_object(Bucket=bucket, Key="c/once")["Body"].read() == b"third"
+    # The same for a multipart upload, checked when it completes.
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="c/once")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="c/once", UploadId=upload, PartNumber=1, Body=b"mp")
+    with pytest.raises(ClientError) as err:
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="c/once",
+            UploadId=upload,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+            IfNoneMatch="*",
+        )
+    assert code_of(err) == "PreconditionFailed"
+    assert s3.get_object(Bucket=bucket, Key="c/once")["Body"].read() == b"third"
+
+
+def test_head_of_an_empty_object_has_a_length(s3: BaseClient, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    head = s3.head_object(Bucket=bucket, Key="empty")
+    assert head["ContentLength"] == 0
+    assert head["ResponseMetadata"]["HTTPHeaders"]["content-length"] == "0"

@@ -8,7 +8,7 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from aos_fs.models import DataClass, Kind, Resource
+from aos_fs.models import DataClass, Kind, SearchResult, SearchResults
 
 from ...backends.metadata.base import SearchQuery
 from ...domain.permissions import Actor
@@ -50,17 +50,6 @@ class SearchParams(BaseModel):
                     f"unknown data class {k!r}; use {', '.join(DataClass.__members__)}"
                 )
         return v
-
-
-class SearchResult(BaseModel):
-    resource: Resource
-    score: float
-    path: str | None = Field(description="project/…/name along the first parent at each level")
-
-
-class SearchResults(BaseModel):
-    items: list[SearchResult]
-    next_cursor: str | None
 
 
 def _split(raw: str | None) -> tuple[str, ...]:

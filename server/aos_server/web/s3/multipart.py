@@ -12,7 +12,7 @@ from .body import request_body
 from .buckets import project_for
 from .context import S3Request
 from .errors import S3Error
-from .objects import read_source, user_metadata
+from .objects import read_source, user_metadata, write_condition
 
 
 async def _upload(ctx: S3Request):  # type: ignore[no-untyped-def]
@@ -84,7 +84,9 @@ async def complete_upload(ctx: S3Request) -> web.StreamResponse:
     bucket, key = ctx.need_key()
     upload = await _upload(ctx)
     requested = s3xml.parse_complete_multipart(await ctx.request.read())
-    stored = await ctx.multipart.complete(ctx.actor, upload, bucket, requested)
+    stored = await ctx.multipart.complete(
+        ctx.actor, upload, bucket, requested, condition=write_condition(ctx)
+    )
     body = s3xml.complete_multipart(
         location=f"{ctx.request.url.origin()}/{bucket}/{key}",
         bucket=bucket,

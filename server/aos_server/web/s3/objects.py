@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ...errors import NotFound
 from ...keys import GRAPH
-from ...services.objects import StoredObject
+from ...services.objects import StoredObject, WriteCondition
 from . import xml as s3xml
 from .body import request_body
 from .conditions import check_conditions
@@ -38,6 +38,17 @@ def tags_header(ctx: S3Request) -> dict[str, str] | None:
     return {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
 
 
+def write_condition(ctx: S3Request) -> WriteCondition | None:
+    """If-None-Match: * / If-Match: <etag> on PutObject and CompleteMultipartUpload."""
+    none_match = ctx.headers.get("If-None-Match")
+    if none_match is not None and none_match.strip() != "*":
+        raise S3Error("NotImplemented", "If-None-Match on writes supports only '*'")
+    if_match = ctx.headers.get("If-Match")
+    if none_match is None and if_match is None:
+        return None
+    return WriteCondition(if_match=if_match, if_none_match=none_match is not None)
+
+
 def _tag_count(stored: StoredObject) -> int:
     return sum(1 for kv in stored.resource.key_values if kv.variant == "LABEL")
 
@@ -57,6 +68,7 @@ async def put_object(ctx: S3Request) -> web.StreamResponse:
         checksums=body.checksums,
         tags=tags_header(ctx),
         verify=body.verify,
+        condition=write_condition(ctx),
     )
     headers = {"ETag": f'"{stored.version.etag}"', "x-amz-version-id": stored.version.id}
     for algo, value in stored.version.hashes.checksums.items():
@@ -101,6 +113,8 @@ async def get_object(ctx: S3Request) -> web.StreamResponse:
             end = offset + length - 1 if length else offset
             headers["Content-Range"] = f"bytes {offset}-{end}/{version.size}"
     if stored.blob_key is None or version.size == 0:
+        # Explicit: a HEAD response has no body to count, and clients read the size from here.
+        headers["Content-Length"] = "0"
         return web.Response(status=status, headers=headers, body=b"")
     path = await ctx.blobs.local_path(stored.blob_key)
     if path is not None:

@@ -113,8 +113,9 @@ def openapi() -> Call[dict[str, Any]]:
     return call("GET", "/openapi.json", dict[str, Any])
 
 
-def list_projects(cursor: str | None, limit: int) -> Call[Page[Resource]]:
-    return call("GET", "/projects", Page[Resource], params=_params(cursor=cursor, limit=limit))
+def list_projects(cursor: str | None, limit: int, prefix: str | None) -> Call[Page[Resource]]:
+    params = _params(cursor=cursor, limit=limit, prefix=prefix)
+    return call("GET", "/projects", Page[Resource], params=params)
 
 
 def create(kind: str, name: str, parent_id: str | None, fields: dict[str, Any]) -> Call[Resource]:

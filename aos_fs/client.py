@@ -210,9 +210,11 @@ class AOSClient(_Base):
         """The server's OpenAPI document."""
         return self._send(R.openapi())  # type: ignore[no-any-return]
 
-    def list_projects(self, *, cursor: str | None = None, limit: int = 100) -> Page[Resource]:
+    def list_projects(
+        self, *, cursor: str | None = None, limit: int = 100, prefix: str | None = None
+    ) -> Page[Resource]:
         """One page of the projects you can see."""
-        return self._send(R.list_projects(cursor, limit))  # type: ignore[no-any-return]
+        return self._send(R.list_projects(cursor, limit, prefix))  # type: ignore[no-any-return]
 
     def create_project(self, name: str, **fields: Any) -> Resource:
         """Create a project (you become its admin)."""
@@ -562,9 +564,11 @@ class AsyncAOSClient(_Base):
         """The server's OpenAPI document."""
         return await self._send(R.openapi())  # type: ignore[no-any-return]
 
-    async def list_projects(self, *, cursor: str | None = None, limit: int = 100) -> Page[Resource]:
-        """One page of the projects you can see."""
-        return await self._send(R.list_projects(cursor, limit))  # type: ignore[no-any-return]
+    async def list_projects(
+        self, *, cursor: str | None = None, limit: int = 100, prefix: str | None = None
+    ) -> Page[Resource]:
+        """One page of the projects you can see (with `prefix`: names starting with it)."""
+        return await self._send(R.list_projects(cursor, limit, prefix))  # type: ignore[no-any-return]
 
     async def create_project(self, name: str, **fields: Any) -> Resource:
         """Create a project (you become its admin)."""

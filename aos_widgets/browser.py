@@ -187,8 +187,8 @@ class BrowserPanel(W.VBox):
         client, here = self.session.client, self.session.container
         prefix = self.filter.value.strip() or None
         if here is None:
-            page = await client.list_projects(cursor=cursor, limit=self.page_size)
-            items = [p for p in page.items if not prefix or p.name.startswith(prefix)]
+            page = await client.list_projects(cursor=cursor, limit=self.page_size, prefix=prefix)
+            items = page.items
         else:
             page = await client.children(
                 here.id,

@@ -51,7 +51,7 @@ def test_documentation_site_builds_without_warnings(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - a fixed command line
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
         cwd=DOCS.parent,
         capture_output=True,

@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     )
     events_url: str = Field(
         default="memory://",
-        description="memory:// (the durable log in the metadata store); "
-        "NATS arrives with scale-out",
+        description="memory:// (the durable log in the metadata store) or "
+        "nats://host:4222?stream=NAME (NATS JetStream; see docs/events.md)",
     )
     admin_token: SecretStr | None = Field(
         default=None,

@@ -124,6 +124,21 @@ class MetadataStoreContract:
             assert await s.get_resource(res.id) is None
             assert await s.get_resource(follower.id) == follower
 
+    async def test_list_projects_by_prefix(self, store: MetadataStore) -> None:
+        names = ["pre-a", "pre-b", "pre", "prf", "other", "pre_%"]
+        async with store.write() as s:
+            for name in names:
+                await s.insert_resource(make_resource(Kind.PROJECT, name))
+        async with store.read() as s:
+            got = [p.name for p in await s.list_projects(after=None, limit=10, prefix="pre")]
+            assert got == ["pre", "pre-a", "pre-b", "pre_%"]
+            after = [p.name for p in await s.list_projects(after="pre-a", limit=10, prefix="pre")]
+            assert after == ["pre-b", "pre_%"]
+            assert [p.name for p in await s.list_projects(after=None, limit=10, prefix="pre_")] == [
+                "pre_%"
+            ]  # "_" and "%" are literal, not patterns
+            assert len(await s.list_projects(after=None, limit=10)) == len(names)
+
     async def test_search(self, store: MetadataStore) -> None:
         from aos_fs.models import Author
         from aos_server.backends.metadata.base import SearchQuery

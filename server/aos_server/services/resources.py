@@ -182,14 +182,14 @@ class ResourceService:
         return public_view(res)
 
     async def list_projects(
-        self, actor: Actor, *, cursor: str | None, limit: int
+        self, actor: Actor, *, cursor: str | None, limit: int, prefix: str | None = None
     ) -> Page[Resource]:
         after = decode_cursor(cursor)[0] if cursor else None
         items: list[Resource] = []
         async with self.meta.read() as s:
             last: str | None = after
             while len(items) < limit:
-                batch = await s.list_projects(after=last, limit=max(limit, 100))
+                batch = await s.list_projects(after=last, limit=max(limit, 100), prefix=prefix)
                 for res in batch:
                     view = await self._visible_view(s, actor, res)
                     if view is not None:

@@ -210,8 +210,11 @@ class MetadataSession(ABC):
         """Return the live (not deleted) project called `name`, or `None`."""
 
     @abstractmethod
-    async def list_projects(self, *, after: str | None, limit: int) -> list[Resource]:
-        """Live projects ordered by name, starting after the name `after`."""
+    async def list_projects(
+        self, *, after: str | None, limit: int, prefix: str | None = None
+    ) -> list[Resource]:
+        """Live projects ordered by name, starting after the name `after` (and, with
+        `prefix`, only names that start with it: a literal prefix, not a pattern)."""
 
     @abstractmethod
     async def get_child(self, parent_id: str, name: str) -> Resource | None:

@@ -133,11 +133,14 @@ class SQLSession(NotificationSQL, MetadataSession):
         )
         return resource_row(row) if row else None
 
-    async def list_projects(self, *, after: str | None, limit: int) -> list[Resource]:
+    async def list_projects(
+        self, *, after: str | None, limit: int, prefix: str | None = None
+    ) -> list[Resource]:
         rows = await self.c.fetchall(
             f"SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = 'PROJECT' "
-            "AND deleted_at IS NULL AND name > ? ORDER BY name LIMIT ?",
-            [after or "", limit],
+            "AND deleted_at IS NULL AND name > ? AND name >= ? AND substr(name, 1, ?) = ?"
+            " ORDER BY name LIMIT ?",
+            [after or "", prefix or "", len(prefix or ""), prefix or "", limit],
         )
         return [resource_row(r) for r in rows]
 

@@ -42,6 +42,10 @@ class PageQuery(_Query):
     limit: Annotated[int, Field(ge=1, le=10_000)] = 100
 
 
+class ProjectsQuery(PageQuery):
+    prefix: str | None = Field(default=None, description="Only names starting with this")
+
+
 class ChildrenQuery(PageQuery):
     sort: Literal["name", "created_at", "updated_at", "size"] = "name"
     order: Literal["asc", "desc"] = "asc"
@@ -115,12 +119,12 @@ async def create_object(request: web.Request, actor: Actor, body: ObjectCreate) 
     "/projects",
     summary="List the projects you can see",
     tag=TAG,
-    query=PageQuery,
+    query=ProjectsQuery,
     response=Page[Resource],
 )
-async def list_projects(request: web.Request, actor: Actor, query: PageQuery) -> Page[Resource]:
+async def list_projects(request: web.Request, actor: Actor, query: ProjectsQuery) -> Page[Resource]:
     return await request.config_dict[RESOURCES].list_projects(
-        actor, cursor=query.cursor, limit=query.limit
+        actor, cursor=query.cursor, limit=query.limit, prefix=query.prefix
     )
 
 

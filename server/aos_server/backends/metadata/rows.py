@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,46 +96,78 @@ def _json_list(raw: str) -> list[dict[str, Any]]:
     return [] if raw == "[]" else list(json.loads(raw))
 
 
-def resource_row(row: Row) -> Resource:
+_RESOURCE_FIELDS = frozenset(Resource.model_fields)
+_set = object.__setattr__
+
+
+def _constructed(values: dict[str, Any]) -> Resource:
+    """`Resource.model_construct(**values)` for a complete set of fields, without its per-field
+    loop (a third of the time of a 10,000-row listing). Checked against model_construct by the
+    tests; falls back to it whenever a field is missing."""
+    if values.keys() != _RESOURCE_FIELDS:
+        return Resource.model_construct(**values)
+    res = Resource.__new__(Resource)
+    _set(res, "__dict__", values)
+    _set(res, "__pydantic_fields_set__", set(values))
+    _set(res, "__pydantic_extra__", None)
+    _set(res, "__pydantic_private__", None)
+    return res
+
+
+def resource_row(row: Row, keys: Sequence[str] | None = None) -> Resource:
     """Rows were validated on the way in, so they are rebuilt without validating again
-    (listing thousands of children is dominated by this function)."""
+    (listing thousands of children is dominated by this function). The row becomes a dict
+    first: a lookup by name in a database row object scans its columns."""
+    row = dict(zip(keys if keys is not None else row.keys(), row, strict=True))
     hashes = None
     if row["kind"] == "OBJECT" and row["revision"]:
         hashes = Hashes.model_construct(
             md5=row["md5"], sha256=row["sha256"], checksums=json.loads(row["checksums"] or "{}")
         )
-    return Resource.model_construct(
-        id=row["id"],
-        kind=Kind(row["kind"]),
-        name=row["name"],
-        title=row["title"],
-        description=row["description"],
-        key_values=[
-            KeyValue.model_construct(
-                key=kv["key"], value=kv.get("value", ""), variant=KeyValueVariant(kv["variant"])
-            )
-            for kv in _json_list(row["key_values"])
-        ],
-        authors=[Author(**a) for a in _json_list(row["authors"])],
-        external_relations=[ExternalRelation(**e) for e in _json_list(row["external_relations"])],
-        metadata_license=row["metadata_license"],
-        data_license=row["data_license"],
-        data_class=DataClass(row["data_class"]),
-        status=Status(row["status"]),
-        created_by=row["created_by"],
-        created_at=ts_required(row["created_at"]),
-        updated_at=ts_required(row["updated_at"]),
-        deleted_at=parse_ts(row["deleted_at"]),
-        revision=row["revision"],
-        version_id=row["version_id"],
-        size=row["size"],
-        content_type=row["content_type"],
-        hashes=hashes,
-        etag=row["etag"],
-        stats=None,
-        endpoints=[],
-        redacted=False,
+    return _constructed(
+        {
+            "id": row["id"],
+            "kind": Kind(row["kind"]),
+            "name": row["name"],
+            "title": row["title"],
+            "description": row["description"],
+            "key_values": [
+                KeyValue.model_construct(
+                    key=kv["key"], value=kv.get("value", ""), variant=KeyValueVariant(kv["variant"])
+                )
+                for kv in _json_list(row["key_values"])
+            ],
+            "authors": [Author(**a) for a in _json_list(row["authors"])],
+            "external_relations": [
+                ExternalRelation(**e) for e in _json_list(row["external_relations"])
+            ],
+            "metadata_license": row["metadata_license"],
+            "data_license": row["data_license"],
+            "data_class": DataClass(row["data_class"]),
+            "status": Status(row["status"]),
+            "created_by": row["created_by"],
+            "created_at": ts_required(row["created_at"]),
+            "updated_at": ts_required(row["updated_at"]),
+            "deleted_at": parse_ts(row["deleted_at"]),
+            "revision": row["revision"],
+            "version_id": row["version_id"],
+            "size": row["size"],
+            "content_type": row["content_type"],
+            "hashes": hashes,
+            "etag": row["etag"],
+            "stats": None,
+            "endpoints": [],
+            "redacted": False,
+        }
     )
+
+
+def resource_rows(rows: Sequence[Row]) -> list[Resource]:
+    """`resource_row` for many rows of one query (their column names are read once)."""
+    if not rows:
+        return []
+    keys = list(rows[0].keys())
+    return [resource_row(row, keys) for row in rows]
 
 
 def version_row(row: Row) -> ObjectVersion:

@@ -44,6 +44,7 @@ from .rows import (
     permission_row,
     resource_params,
     resource_row,
+    resource_rows,
     token_row,
     ts,
     ts_required,
@@ -142,7 +143,7 @@ class SQLSession(NotificationSQL, MetadataSession):
             " ORDER BY name LIMIT ?",
             [after or "", prefix or "", len(prefix or ""), prefix or "", limit],
         )
-        return [resource_row(r) for r in rows]
+        return resource_rows(rows)
 
     async def get_child(self, parent_id: str, name: str) -> Resource | None:
         row = await self.c.fetchone(
@@ -192,7 +193,7 @@ class SQLSession(NotificationSQL, MetadataSession):
             f"WHERE {' AND '.join(where)} ORDER BY {col} {direction}, r.id {direction} LIMIT ?",
             [*params, limit],
         )
-        return [resource_row(r) for r in rows]
+        return resource_rows(rows)
 
     async def parent_ids(self, resource_id: str) -> list[str]:
         rows = await self.c.fetchall(

@@ -225,7 +225,7 @@ def render(page: fair.Landing) -> str:
             howto += f'<p>Direct download (PUBLIC data): <a href="{e(url)}">{e(url)}</a></p>'
     else:
         howto = (
-            f"<pre>aos get -r aos://{e(path)} ./{e(res.name)}</pre>"
+            f"<pre>aos get aos://{e(path)} ./</pre>"
             f'<pre>import fsspec\nfs = fsspec.filesystem("aos")\nfs.ls("{e(path)}")</pre>'
             f'<p>As an RO-Crate: <a href="{e(page.url)}/ro-crate">{e(page.url)}/ro-crate</a></p>'
         )

@@ -307,11 +307,14 @@ class AOSFileSystem(TreeMixin, DirectoriesMixin, MetadataMixin, AsyncFileSystem)
             raise FileExistsError(errno.EEXIST, f"aos://{p} exists (mode='create')")
         s3 = (await self._conn()).s3
         try:
+            # mode="create" also sends If-None-Match: * — the server refuses atomically when
+            # another writer got there between the check above and this write.
             await s3._pipe_file(
                 f"{p.project}/{p.key}",
                 value,
                 chunksize=max(self.blocksize, 8 * MiB),
                 max_concurrency=self.max_concurrency,
+                mode=mode,
                 **self._put_kwargs(p, kwargs),
             )
         except OSError as exc:
@@ -341,6 +344,7 @@ class AOSFileSystem(TreeMixin, DirectoriesMixin, MetadataMixin, AsyncFileSystem)
                 f"{p.project}/{p.key}",
                 callback=callback,
                 max_concurrency=self.max_concurrency,
+                mode=mode,
                 **self._put_kwargs(p, kwargs),
             )
         except OSError as exc:

@@ -336,3 +336,32 @@ def test_metadata_helpers(aosfs: AOSFileSystem, project: str) -> None:
     aosfs.pipe(f"{project}/c/d/sub/x", b"x")
     with pytest.raises(ValueError, match="prefix of object names"):
         aosfs.metadata(f"{project}/c/d/sub")
+
+
+async def test_exclusive_create_is_atomic(live_server: LiveServer, project: str) -> None:
+    """Many writers race to create one path with mode="create": exactly one wins, the others
+    get FileExistsError (the server checks If-None-Match inside the committing transaction)."""
+    import asyncio
+
+    fs = AOSFileSystem(
+        endpoint_url=live_server.url,
+        token=live_server.admin_token,
+        asynchronous=True,
+        skip_instance_cache=True,
+    )
+    path = f"aos://{project}/c/d/race.bin"
+
+    async def write(n: int) -> bytes:
+        data = f"writer {n}".encode()
+        # Skip the early existence check, so only the server can refuse.
+        conn = await fs._conn()
+        await conn.s3._pipe_file(f"{project}/c/d/race.bin", data, mode="create")
+        return data
+
+    results = await asyncio.gather(*(write(n) for n in range(8)), return_exceptions=True)
+    winners = [r for r in results if isinstance(r, bytes)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, FileExistsError) for r in results if not isinstance(r, bytes))
+    assert await fs._cat_file(path) == winners[0]
+    with pytest.raises(FileExistsError):
+        await fs._pipe_file(path, b"again", mode="create")

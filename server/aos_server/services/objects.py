@@ -105,14 +105,16 @@ class WriteCondition:
         existing = plan.existing
         if self.if_none_match and existing is not None and existing.revision:
             raise PreconditionFailed(
-                "At least one of the preconditions failed: If-None-Match (the key exists)"
+                "At least one of the preconditions failed: If-None-Match (the key exists)",
+                condition="If-None-Match",
             )
         if self.if_match is not None:
             current = existing.etag if existing is not None and existing.revision else None
             if current is None or self.if_match.strip('"') not in (current, "*"):
                 raise PreconditionFailed(
                     "At least one of the preconditions failed: If-Match (the key is "
-                    + ("missing)" if current is None else "at another version)")
+                    + ("missing)" if current is None else "at another version)"),
+                    condition="If-Match",
                 )
 
 

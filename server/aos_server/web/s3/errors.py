@@ -99,7 +99,9 @@ class S3Error(Exception):
                 (FROM_AOS[c] for c in type(exc).__mro__ if c in FROM_AOS),  # type: ignore[index]
                 "InternalError",
             )
-        return cls(code, exc.message)
+        # S3 names the failed condition (clients map If-None-Match to "file exists").
+        extra = {"condition": str(exc.details["condition"])} if "condition" in exc.details else {}
+        return cls(code, exc.message, **extra)
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> S3Error:

@@ -331,8 +331,10 @@ def search(
     return call("GET", "/search", SearchResults, params=params)
 
 
-def presign(path: str, method: str, expires_in: int) -> Call[dict[str, Any]]:
-    body = {"path": path, "method": method, "expires_in": expires_in}
+def presign(
+    path: str, method: str, expires_in: int, version_id: str | None = None
+) -> Call[dict[str, Any]]:
+    body = {"path": path, "method": method, "expires_in": expires_in, "version_id": version_id}
     return call("POST", "/presign", dict[str, Any], body=body)
 
 

@@ -421,9 +421,16 @@ class AOSClient(_Base):
             )
         )
 
-    def presign(self, path: str, *, method: str = "GET", expires_in: int = 3600) -> dict[str, Any]:
-        """A presigned S3 URL for `project/key`."""
-        return self._send(R.presign(path, method, expires_in))  # type: ignore[no-any-return]
+    def presign(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        expires_in: int = 3600,
+        version_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A presigned S3 URL for `project/key` (a GET may name a version)."""
+        return self._send(R.presign(path, method, expires_in, version_id))  # type: ignore[no-any-return]
 
     def create_bundle(
         self,
@@ -782,10 +789,15 @@ class AsyncAOSClient(_Base):
         )
 
     async def presign(
-        self, path: str, *, method: str = "GET", expires_in: int = 3600
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        expires_in: int = 3600,
+        version_id: str | None = None,
     ) -> dict[str, Any]:
-        """A presigned S3 URL for `project/key`."""
-        return await self._send(R.presign(path, method, expires_in))  # type: ignore[no-any-return]
+        """A presigned S3 URL for `project/key` (a GET may name a version)."""
+        return await self._send(R.presign(path, method, expires_in, version_id))  # type: ignore[no-any-return]
 
     async def create_bundle(
         self,

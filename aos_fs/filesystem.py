@@ -388,15 +388,11 @@ class AOSFileSystem(TreeMixin, DirectoriesMixin, MetadataMixin, AsyncFileSystem)
     async def _sign(self, path: str, expiration: int = 3600, **kwargs: Any) -> str:
         p = self._parse(path, **kwargs)
         conn = await self._conn()
-        if not p.pinned:
-            signed = await conn.api.presign(p.plain, expires_in=int(expiration))
-            return str(signed["url"])
-        version_id = await self._version_for(p)
-        return str(
-            await conn.s3._url(
-                f"{p.project}/{p.key}", expires=int(expiration), VersionId=version_id
-            )
-        )
+        # Signed by the server, so its maximum expiry and permission checks apply to pinned
+        # revisions as well.
+        version_id = await self._version_for(p) if p.pinned else None
+        signed = await conn.api.presign(p.plain, expires_in=int(expiration), version_id=version_id)
+        return str(signed["url"])
 
     sign = sync_wrapper(_sign)
 

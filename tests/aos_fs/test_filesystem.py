@@ -311,6 +311,9 @@ def test_sign_gives_working_urls(aosfs: AOSFileSystem, project: str) -> None:
     aosfs.pipe(path, b"second")
     assert httpx.get(aosfs.sign(path, expiration=60)).content == b"second"
     assert httpx.get(aosfs.sign(f"{path}@1", expiration=60)).content == b"first"
+    # Pinned revisions are signed by the server too: its maximum expiry holds for them.
+    with pytest.raises(ValueError, match="expires_in"):
+        aosfs.sign(f"{path}@1", expiration=10**9)
 
 
 def test_metadata_helpers(aosfs: AOSFileSystem, project: str) -> None:

@@ -138,6 +138,15 @@ def test_presign_api(admin: AOSClient, admin_s3: BaseClient) -> None:
     ]
     with pytest.raises(ValueError, match="at most"):
         admin.presign(f"{project.name}/c/d/file.bin", expires_in=10**7)
+    # A version: GET only, and only one of this object.
+    first = admin.versions(admin.resolve_one(f"{project.name}/c/d/file.bin").id)[0]
+    assert httpx.put(up["url"], content=b"second revision").status_code == 200
+    pinned = admin.presign(f"{project.name}/c/d/file.bin", version_id=first.id, expires_in=60)
+    assert httpx.get(pinned["url"]).content == b"uploaded by a browser"
+    with pytest.raises(ValueError, match="GET only"):
+        admin.presign(f"{project.name}/c/d/file.bin", method="PUT", version_id=first.id)
+    with pytest.raises(FileNotFoundError, match="no version"):
+        admin.presign(f"{project.name}/c/d/file.bin", version_id="01ARZ3NDEKTSV4RRFFQ69G5FAV")
     short = admin.presign(f"{project.name}/c/d/file.bin", expires_in=1)
     time.sleep(2)
     assert httpx.get(short["url"]).status_code == 403

@@ -25,6 +25,9 @@ class PresignRequest(BaseModel):
     expires_in: Annotated[int, Field(ge=1, description="Seconds; at most the server maximum")] = (
         3600
     )
+    version_id: str | None = Field(
+        default=None, description="GET only: this version of the object instead of the latest"
+    )
 
 
 class PresignedURL(BaseModel):
@@ -74,8 +77,11 @@ async def create_presigned(
     if not key:
         raise InvalidInput("The path must name an object: project/key", field="path")
     objects = request.config_dict[OBJECTS]
+    if body.version_id is not None and body.method != "GET":
+        raise InvalidInput("version_id goes with GET only: versions are immutable", field="method")
     if body.method == "GET":
-        await objects.open(actor, project, key)  # READ, and the object has data
+        # READ, and the object (or that version of it) has data.
+        await objects.open(actor, project, key, version_id=body.version_id)
     else:
         await objects.check_write(actor, project, key)
     access, secret = await request.config_dict[AUTH].signing_credentials(actor)
@@ -87,6 +93,7 @@ async def create_presigned(
         access_key=access,
         secret=secret,
         expires=body.expires_in,
+        extra_query={"versionId": body.version_id} if body.version_id else None,
     )
     expires_at = (now() + timedelta(seconds=body.expires_in)).isoformat()
     return PresignedURL(url=url, method=body.method, expires_at=expires_at)

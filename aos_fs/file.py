@@ -9,6 +9,7 @@ buffer up to `block_size` and then upload parts concurrently (S3 multipart), wit
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fsspec.asyn import sync  # type: ignore[import-untyped]
 from fsspec.spec import AbstractBufferedFile  # type: ignore[import-untyped]
 
+from ._s3 import s3_error
 from .paths import AOSPath
 
 if TYPE_CHECKING:
@@ -123,18 +125,30 @@ class AOSFile(AbstractBufferedFile):  # type: ignore[misc]  # fsspec is untyped
             pending = [f for f in self.parts if not f.done()]
 
     def commit(self) -> None:
-        if self.upload_id is None:
-            body = getattr(self, "_small", None)
-            self._submit("put_object", Body=body or b"", **self.s3_kwargs).result()
-        else:
-            etags = [f.result()["ETag"] for f in self.parts]
-            self._submit(
-                "complete_multipart_upload",
-                UploadId=self.upload_id,
-                MultipartUpload={
-                    "Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]
-                },
-            ).result()
+        # "xb": the server refuses atomically if someone else created the path meanwhile.
+        exclusive = {"IfNoneMatch": "*"} if "x" in self.mode else {}
+        try:
+            if self.upload_id is None:
+                body = getattr(self, "_small", None)
+                self._submit("put_object", Body=body or b"", **self.s3_kwargs, **exclusive).result()
+            else:
+                etags = [f.result()["ETag"] for f in self.parts]
+                self._submit(
+                    "complete_multipart_upload",
+                    UploadId=self.upload_id,
+                    MultipartUpload={
+                        "Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]
+                    },
+                    **exclusive,
+                ).result()
+        except Exception as exc:
+            if exclusive and (
+                isinstance(exc, FileExistsError) or s3_error(exc) == "PreconditionFailed"
+            ):
+                raise FileExistsError(
+                    errno.EEXIST, f"aos://{self.target} exists (mode 'xb')"
+                ) from exc
+            raise
         self.fs.invalidate_cache(self.target.plain)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

@@ -368,3 +368,13 @@ async def test_exclusive_create_is_atomic(live_server: LiveServer, project: str)
     assert await fs._cat_file(path) == winners[0]
     with pytest.raises(FileExistsError):
         await fs._pipe_file(path, b"again", mode="create")
+
+
+def test_xb_refuses_a_path_created_meanwhile(aosfs: AOSFileSystem, project: str) -> None:
+    path = f"{project}/c/d/xb.bin"
+    with aosfs.open(path, "xb") as f:
+        f.write(b"mine")
+        aosfs.pipe(path, b"someone else's")  # created between open() and the commit
+        with pytest.raises(FileExistsError):
+            f.close()
+    assert aosfs.cat(path) == b"someone else's"

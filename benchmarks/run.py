@@ -9,6 +9,8 @@ BENCHMARKS = [
     "benchmarks.metadata",
     "benchmarks.metadata_pg",
     "benchmarks.s3",
+    "benchmarks.fsspec_read",
+    "benchmarks.search",
     "benchmarks.events",
     "benchmarks.events_nats",
     "benchmarks.widgets_browse",

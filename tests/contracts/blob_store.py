@@ -68,6 +68,15 @@ class BlobStoreContract:
         assert await store.exists(key)
         assert await read_all(store, key) == data
 
+    async def test_read_small_is_whole_or_nothing(self, store: BlobStore) -> None:
+        """`read_small` may decline (None), but whatever it returns is the whole blob."""
+        small, large = payload(1000, seed=5), payload(5000, seed=6)
+        k_small, k_large = await put(store, small), await put(store, large)
+        got = await store.read_small(k_small, 4096)
+        assert got is None or got == small
+        assert await store.read_small(k_large, 4096) is None  # over the limit: never partial
+        assert await store.read_small(new_id(), 4096) is None  # missing
+
     @pytest.mark.parametrize("spec", RANGES)
     async def test_ranges(self, store: BlobStore, spec: RangeSpec) -> None:
         data = payload(3 * CHUNK + 5, seed=1)

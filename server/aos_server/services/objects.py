@@ -412,14 +412,15 @@ class ObjectService:
                 version = await s.get_version_by_id(version_id)
                 if version is None or version.object_id != obj.id:
                     raise VersionNotFound(f"{key!r} has no version {version_id!r}")
+                blob_key = await s.blob_key(version.id)
             else:
                 rev = revision if revision is not None else obj.revision or 0
-                version = await s.get_version(obj.id, rev) if rev else None
-                if version is None:
+                found = await s.get_version_with_blob(obj.id, rev) if rev else None
+                if found is None:
                     raise ObjectNotFound(
                         f"{key!r} has no data yet (status {obj.status.value})"
                         if rev == 0
                         else f"{key!r} has no revision {rev}"
                     )
-            blob_key = await s.blob_key(version.id)
+                version, blob_key = found
         return StoredObject(public_view(obj), version, blob_key)

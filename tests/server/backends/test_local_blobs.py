@@ -65,6 +65,9 @@ async def test_plain_blobs_can_be_sent_with_sendfile(tmp_path: Path) -> None:
     assert await store.local_path(key) is not None
     _, sealed_key, _ = await _sealed(tmp_path, b"sealed", encrypt=True)
     assert await store.local_path(sealed_key) is None
+    # Small plain blobs are read whole in one step; sealed ones always stream (decrypted).
+    assert await store.read_small(key, 1024) == b"plain"
+    assert await store.read_small(sealed_key, 1024) is None
 
 
 async def test_tampered_chunk_is_detected(tmp_path: Path) -> None:

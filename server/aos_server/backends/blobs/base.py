@@ -111,6 +111,11 @@ class BlobStore(ABC):
     def list_keys(self) -> AsyncIterator[str]:
         """Every committed blob key (to find orphans that no revision references)."""
 
+    async def read_small(self, key: str, limit: int) -> bytes | None:
+        """The whole blob in one step when it is stored plain and at most `limit` bytes;
+        `None` means "stream it with `open_read`" (the default for every store)."""
+        return None
+
     async def close(self) -> None:  # noqa: B027 - optional: only stores holding sessions need it
         """Release connections and sessions; the store is not used afterwards."""
 

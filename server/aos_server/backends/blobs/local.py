@@ -217,6 +217,19 @@ class LocalBlobStore(BlobStore):
             return False
         return True
 
+    async def read_small(self, key: str, limit: int) -> bytes | None:
+        path = self.path(key, sealed=False)
+
+        def read() -> bytes | None:
+            try:
+                with path.open("rb") as f:
+                    data = f.read(limit + 1)
+            except FileNotFoundError:
+                return None  # sealed, or missing: the streaming path says which
+            return data if len(data) <= limit else None
+
+        return await asyncio.to_thread(read)  # open, read and close in one thread hop
+
     async def local_path(self, key: str) -> Path | None:
         path = self.path(key, sealed=False)
         return path if await asyncio.to_thread(path.exists) else None

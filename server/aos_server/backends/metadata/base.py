@@ -314,6 +314,15 @@ class MetadataSession(ABC):
     @abstractmethod
     async def get_version_by_id(self, version_id: str) -> ObjectVersion | None: ...
 
+    async def get_version_with_blob(
+        self, object_id: str, revision: int
+    ) -> tuple[ObjectVersion, str | None] | None:
+        """A revision and the key of its bytes (one round trip where the backend can)."""
+        version = await self.get_version(object_id, revision)
+        if version is None:
+            return None
+        return version, await self.blob_key(version.id)
+
     @abstractmethod
     async def list_versions(self, object_id: str) -> list[ObjectVersion]:
         """All revisions, oldest first."""

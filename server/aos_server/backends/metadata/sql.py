@@ -355,6 +355,16 @@ class SQLSession(NotificationSQL, MetadataSession):
         )
         return version_row(row) if row else None
 
+    async def get_version_with_blob(
+        self, object_id: str, revision: int
+    ) -> tuple[ObjectVersion, str | None] | None:
+        row = await self.c.fetchone(
+            f"SELECT {self._VERSION_COLS}, blob_key FROM object_versions"
+            " WHERE object_id = ? AND revision = ?",
+            [object_id, revision],
+        )
+        return (version_row(row), row["blob_key"]) if row else None
+
     async def get_version_by_id(self, version_id: str) -> ObjectVersion | None:
         row = await self.c.fetchone(
             f"SELECT {self._VERSION_COLS} FROM object_versions WHERE id = ?", [version_id]

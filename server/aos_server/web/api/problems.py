@@ -106,7 +106,10 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
         }.get(exc.status, exc.reason)
         return problem(exc.status, detail, exc.reason.lower().replace(" ", "_"))
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # SECURITY: log the route template, not the path: a path may carry a secret (bundle links).
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "(no route)"
+        log.exception("unhandled error on %s %s", request.method, route)
         return problem(
             500,
             "The server failed to handle this request; it has been logged. Retry, or report it "

@@ -83,6 +83,10 @@ def _make_handler(op: Operation) -> Callable[[web.Request], Awaitable[web.Stream
             except ValidationError as exc:
                 return validation_problem(exc, "query string")
         if op.body is not None:
+            # SECURITY: refuse a declared oversize body before reading any of it.
+            declared = request.content_length
+            if declared is not None and declared > request.client_max_size:
+                raise web.HTTPRequestEntityTooLarge(request.client_max_size, declared)
             raw = await request.read()
             try:
                 data = json.loads(raw or b"null")

@@ -33,7 +33,9 @@ def _match(rule: s3xml.CORSRule, origin: str, method: str, headers: list[str]) -
 
 
 def _headers(rule: s3xml.CORSRule, origin: str) -> dict[str, str]:
-    wildcard = rule.allowed_origins == ["*"]
+    # SECURITY: an origin that matched only through "*" gets "*" and never credentials; echoing
+    # it with Allow-Credentials would let any site make credentialed calls.
+    wildcard = "*" in rule.allowed_origins and origin not in rule.allowed_origins
     out = {
         # One origin per response (several Allow-Origin headers break browsers; Aruna PR #210).
         "Access-Control-Allow-Origin": "*" if wildcard else origin,

@@ -1,0 +1,31 @@
+"""A server of its own for the fuzzers (they create many resources), and the fuzz budget.
+
+`AOS_FUZZ_EXAMPLES` sets how many cases hypothesis tries per test or per API operation; CI keeps
+the small default, a full run raises it (see docs/hardening.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from blockbuster import blockbuster_ctx
+
+from tests.conftest import LiveServer, make_settings, start_server, stop_server
+
+FUZZ_EXAMPLES = int(os.environ.get("AOS_FUZZ_EXAMPLES", "10"))
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """An embedded server per fuzz module, with blockbuster active while requests run."""
+    with blockbuster_ctx(["aos_server"]) as bb:
+        bb.deactivate()
+        running = start_server(make_settings(tmp_path_factory.mktemp("aos-fuzz")))
+        bb.activate()
+        try:
+            yield running.server
+        finally:
+            bb.deactivate()
+            stop_server(running)

@@ -21,7 +21,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_project_name(name: str) -> str:
-    if not PROJECT_NAME_RE.match(name) or "--" in name[:4]:
+    # fullmatch: with match(), `$` also matched before a trailing newline ("abc\n").
+    if not PROJECT_NAME_RE.fullmatch(name) or "--" in name[:4]:
         raise ValueError(
             f"{name!r} is not a valid project name: use 3-63 characters of lowercase letters, "
             "digits and '-', starting and ending with a letter or digit "

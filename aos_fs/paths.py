@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 
 PROTOCOL = "aos"
-_PIN = re.compile(r"@(?:(?P<revision>[1-9][0-9]{0,17})|(?P<version_id>[0-9A-HJKMNP-TV-Z]{26}))$")
+_PIN = re.compile(r"@(?:(?P<revision>[1-9][0-9]{0,17})|(?P<version_id>[0-9A-HJKMNP-TV-Z]{26}))\Z")
 
 
 def strip_protocol(path: str) -> str:

@@ -26,7 +26,9 @@ class Keyring:
         """Read `path`, or create it with a fresh random key (mode 0600) on first start."""
         if path.exists():
             return cls(base64.b64decode(path.read_text().strip()))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # SECURITY: a data directory made here is private (0700): other users on the host
+        # cannot read the database or the blobs inside it.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = os.urandom(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

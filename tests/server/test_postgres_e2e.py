@@ -130,6 +130,15 @@ def test_one_server_on_postgres_end_to_end(pg_dsn: str, tmp_path: Path) -> None:
             stats = client.get(f"/resources/{project_id}?stats=true").json()["stats"]
             assert stats["count"] == 2
             assert stats["size"] == 12 * MiB + len(b"second revision")
+            # Numbers beyond PostgreSQL's 32-bit columns are "not there", never a 500.
+            obj = client.get("/resolve", params={"path": f"{name}/raw/a.bin"}).json()[-1]
+            huge = client.get(f"/resources/{obj['id']}/versions/{2**40}")
+            assert huge.status_code == 404, huge.text
+            assert huge.json()["code"] == "version_not_found"
+        upload = s3.create_multipart_upload(Bucket=name, Key="raw/m.bin")["UploadId"]
+        parts = s3.list_parts(Bucket=name, Key="raw/m.bin", UploadId=upload, PartNumberMarker=2**40)
+        assert parts.get("Parts", []) == []
+        s3.abort_multipart_upload(Bucket=name, Key="raw/m.bin", UploadId=upload)
     finally:
         assert server.stop() == 0
 

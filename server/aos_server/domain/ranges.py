@@ -7,8 +7,9 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInput, RangeNotSatisfiable
+from .numbers import parse_uint
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 
 
 class _Range(BaseModel):
@@ -39,21 +40,23 @@ RangeSpec = ByteRange | OffsetRange | SuffixRange
 
 def parse_range_header(value: str) -> RangeSpec:
     """Parse one `bytes=` range; several ranges in one header are refused."""
-    match = _RANGE.match(value.strip().replace(" ", ""))
+    match = _RANGE.fullmatch(value.strip().replace(" ", ""))
     if match is None:
         raise InvalidInput(
             f"Unsupported Range header {value!r}: use one range such as bytes=0-1023, "
             "bytes=1024- or bytes=-512"
         )
     first, last = match.groups()
-    if first and last:
-        if int(last) < int(first):
+    # Huge positions saturate (they are past the end of any object) instead of failing int().
+    start, end = parse_uint(first), parse_uint(last)
+    if start is not None and end is not None:
+        if end < start:
             raise InvalidInput(f"Range {value!r} ends before it starts")
-        return ByteRange(start=int(first), end=int(last))
-    if first:
-        return OffsetRange(start=int(first))
-    if last:
-        return SuffixRange(length=int(last))
+        return ByteRange(start=start, end=end)
+    if start is not None:
+        return OffsetRange(start=start)
+    if end is not None:
+        return SuffixRange(length=end)
     raise InvalidInput(f"Range {value!r} names no bytes")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aos_fs.models import DataClass, Kind, Resource
 
 from ..backends.metadata.base import MetadataSession, MetadataStore, SearchHit, SearchQuery
+from ..domain.numbers import parse_uint
 from ..domain.permissions import Actor, Level
 from ..errors import InvalidInput, Unavailable
 from . import permissions as perms
@@ -39,9 +40,10 @@ def parse_cursor(cursor: str | None) -> tuple[int, int]:
     if not cursor:
         return 0, 0
     window, sep, skip = cursor.partition(":")
-    if not (sep and window.isdigit() and skip.isdigit()):
+    start, done = parse_uint(window), parse_uint(skip)
+    if not sep or start is None or done is None:
         raise InvalidInput("Invalid cursor; pass `next_cursor` unchanged", field="cursor")
-    return int(window), int(skip)
+    return start, done
 
 
 class SearchService:

@@ -106,7 +106,10 @@ class SqliteMetadataStore(MetadataStore):
 
     async def open(self) -> None:
         if self.path != ":memory:":
-            await asyncio.to_thread(Path(self.path).parent.mkdir, parents=True, exist_ok=True)
+            # SECURITY: a directory made here is private (0700), like the data directory.
+            await asyncio.to_thread(
+                Path(self.path).parent.mkdir, mode=0o700, parents=True, exist_ok=True
+            )
         self._writer = await self._connect()
         await self._migrate(self._writer)
         # In-memory databases are private to a connection: share the writer.

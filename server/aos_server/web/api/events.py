@@ -30,8 +30,12 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Sequence numbers fit the stores' 64-bit integers; larger ones used to fail there as a 500.
+Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
+
+
 class StartFields(_Body):
-    from_seq: Annotated[int, Field(ge=1)] | None = Field(
+    from_seq: Annotated[Seq, Field(ge=1)] | None = Field(
         default=None, description="Start with the event of this sequence number"
     )
     from_time: datetime | None = Field(
@@ -103,7 +107,7 @@ class StreamQuery(_Body):
 
 
 class LogQuery(_Body):
-    after: Annotated[int, Field(ge=0)] = 0
+    after: Seq = 0
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
     types: str | None = Field(default=None, description="Comma-separated; " + _TYPES_HELP)
     within_id: str | None = None
@@ -111,12 +115,12 @@ class LogQuery(_Body):
 
 
 class AckRequest(_Body):
-    seqs: Annotated[list[int], Field(max_length=10_000)] = Field(default_factory=list)
-    through: int | None = Field(default=None, description="Also ack everything up to this")
+    seqs: Annotated[list[Seq], Field(max_length=10_000)] = Field(default_factory=list)
+    through: Seq | None = Field(default=None, description="Also ack everything up to this")
 
 
 class NakRequest(_Body):
-    seqs: Annotated[list[int], Field(min_length=1, max_length=10_000)]
+    seqs: Annotated[list[Seq], Field(min_length=1, max_length=10_000)]
 
 
 class AckResult(BaseModel):

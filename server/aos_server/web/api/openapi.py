@@ -29,6 +29,24 @@ class _Schemas:
         return schema
 
 
+def _error_responses(problem_ref: dict[str, str], *, with_body: bool) -> dict[str, Any]:
+    """Every error is problem+json: the statuses any operation may answer, 413 where a body is
+    read, and `default` for the rarer ones (410 expired link, 412, 416, 501 backend lacks it)."""
+    content = {"application/problem+json": {"schema": problem_ref}}
+    statuses = [400, 401, 403, 404, 409, *([413] if with_body else []), 422]
+    responses: dict[str, Any] = {
+        str(status): {"description": TITLES[status], "content": content} for status in statuses
+    }
+    responses["401"]["headers"] = {
+        "WWW-Authenticate": {
+            "description": "The scheme to authenticate with (`Bearer`)",
+            "schema": {"type": "string"},
+        }
+    }
+    responses["default"] = {"description": "Any other error", "content": content}
+    return responses
+
+
 def build_openapi(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
     schemas = _Schemas()
     problem_ref = {"$ref": _REF.format(model="Problem")}
@@ -73,11 +91,7 @@ def build_openapi(operations: list[Operation], *, server_url: str) -> dict[str, 
             }
         else:
             responses["204"] = {"description": "Done"}
-        for status in (400, 401, 403, 404, 409, 422):
-            responses[str(status)] = {
-                "description": TITLES[status],
-                "content": {"application/problem+json": {"schema": problem_ref}},
-            }
+        responses.update(_error_responses(problem_ref, with_body=op.body is not None))
         item["responses"] = responses
         paths.setdefault(op.path, {})[op.method.lower()] = item
     return {

@@ -25,6 +25,7 @@ from aos_fs.models import (
     ResourceUpdate,
 )
 
+from ...domain.numbers import parse_uint
 from ...domain.permissions import Actor
 from ...keys import GRAPH, OBJECTS, RESOURCES
 from .routing import ApiRouter
@@ -296,9 +297,11 @@ async def versions(request: web.Request, actor: Actor, id: str) -> list[ObjectVe
 async def version(request: web.Request, actor: Actor, id: str, revision: str) -> ObjectVersion:
     from ...errors import InvalidInput
 
-    if not revision.isdigit():
+    number = parse_uint(revision)
+    if number is None:
         raise InvalidInput(f"Revision must be a positive number, not {revision!r}")
-    return await request.config_dict[OBJECTS].version(actor, id, int(revision))
+    # Revisions are 32-bit in every store (PostgreSQL INTEGER): anything larger does not exist.
+    return await request.config_dict[OBJECTS].version(actor, id, min(number, 2**31 - 1))
 
 
 @router.op(

@@ -90,7 +90,7 @@ def _make_handler(op: Operation) -> Callable[[web.Request], Awaitable[web.Stream
             raw = await request.read()
             try:
                 data = json.loads(raw or b"null")
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 from ...errors import InvalidInput
 
                 raise InvalidInput(

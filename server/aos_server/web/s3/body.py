@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from ...backends.blobs.base import Verify
+from ...domain.numbers import parse_uint
 from .checksums import ALGORITHMS, decode_b64
 from .chunked import aws_chunked, plain, verified
 from .context import S3Request
@@ -69,13 +70,14 @@ async def request_body(ctx: S3Request) -> Body:
     stream: AsyncIterator[bytes]
     if payload.startswith("STREAMING-"):
         decoded = headers.get("x-amz-decoded-content-length")
-        if decoded is not None and not decoded.isdigit():
+        decoded_length = parse_uint(decoded) if decoded is not None else None
+        if decoded is not None and decoded_length is None:
             raise S3Error("InvalidArgument", "x-amz-decoded-content-length must be a number")
         stream = aws_chunked(
             request.content,
             auth=ctx.auth,
             signed=payload.startswith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
-            decoded_length=int(decoded) if decoded is not None else None,
+            decoded_length=decoded_length,
             trailers=trailers,
         )
         sha256_hex = None

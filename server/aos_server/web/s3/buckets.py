@@ -9,6 +9,7 @@ from aiohttp import web
 
 from aos_fs.models import Kind, ProjectCreate, Resource, check_project_name
 
+from ...domain.numbers import parse_uint
 from ...domain.permissions import Level
 from ...errors import AlreadyExists, InvalidInput, NotFound
 from ...keys import GRAPH, META
@@ -121,9 +122,10 @@ def _encode_token(key: str) -> str:
 
 def _max_keys(ctx: S3Request) -> int:
     raw = ctx.query.get("max-keys", str(MAX_KEYS))
-    if not raw.lstrip("-").isdigit() or int(raw) < 0:
+    n = parse_uint(raw)
+    if n is None:
         raise S3Error("InvalidArgument", "max-keys must be a non-negative integer")
-    return min(int(raw), MAX_KEYS)
+    return min(n, MAX_KEYS)
 
 
 async def list_objects(ctx: S3Request) -> web.StreamResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ...domain.numbers import parse_uint
 from ...domain.ranges import ByteRange
 from ...errors import NotFound
 from ...services.multipart import NoSuchUpload
@@ -38,10 +39,10 @@ async def create_upload(ctx: S3Request) -> web.StreamResponse:
 
 
 def _part_number(ctx: S3Request) -> int:
-    raw = ctx.query.get("partNumber", "")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    n = parse_uint(ctx.query.get("partNumber", ""))
+    if n is None or not 1 <= n <= 10_000:
         raise S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000")
-    return int(raw)
+    return n
 
 
 async def upload_part(ctx: S3Request) -> web.StreamResponse:
@@ -107,11 +108,13 @@ async def abort_upload(ctx: S3Request) -> web.StreamResponse:
 async def list_parts(ctx: S3Request) -> web.StreamResponse:
     bucket, key = ctx.need_key()
     upload = await _upload(ctx)
-    marker = ctx.query.get("part-number-marker", "0")
-    max_parts = min(int(ctx.query.get("max-parts", "1000") or 1000), 1000)
-    parts = await ctx.multipart.parts(
-        upload, after=int(marker) if marker.isdigit() else 0, limit=max_parts + 1
-    )
+    # Part numbers end at 10,000; a larger marker lists nothing (and stays in 32-bit columns).
+    marker = min(parse_uint(ctx.query.get("part-number-marker", "0")) or 0, 10_000)
+    max_parts = parse_uint(ctx.query.get("max-parts", "1000") or "1000")
+    if max_parts is None:
+        raise S3Error("InvalidArgument", "max-parts must be a non-negative integer")
+    max_parts = min(max_parts, 1000)
+    parts = await ctx.multipart.parts(upload, after=marker, limit=max_parts + 1)
     truncated = len(parts) > max_parts
     parts = parts[:max_parts]
     body = s3xml.list_parts(
@@ -119,7 +122,7 @@ async def list_parts(ctx: S3Request) -> web.StreamResponse:
         key=key,
         upload_id=upload.id,
         parts=parts,
-        part_number_marker=int(marker) if marker.isdigit() else 0,
+        part_number_marker=marker,
         max_parts=max_parts,
         truncated=truncated,
         owner=upload.user_id or "",

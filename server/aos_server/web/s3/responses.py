@@ -11,6 +11,7 @@ from aiohttp import web
 
 from aos_fs.models import ObjectVersion
 
+from ...domain.numbers import parse_uint
 from ...domain.ranges import ByteRange, parse_range_header, resolve
 from ...errors import AOSError
 from .errors import S3Error
@@ -60,9 +61,9 @@ def select_range(
     """(offset, length) to send, or None for the whole object."""
     size = version.size
     if part_number is not None:
-        if not part_number.isdigit() or int(part_number) < 1:
+        n = parse_uint(part_number)
+        if n is None or n < 1:
             raise S3Error("InvalidArgument", "partNumber must be a positive integer")
-        n = int(part_number)
         parts = version.parts or [size]
         if n > len(parts):
             raise S3Error("InvalidPartNumber", f"The object has {len(parts)} part(s)")

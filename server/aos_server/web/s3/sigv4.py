@@ -71,6 +71,11 @@ def _hmac_hex(key: bytes, msg: str) -> str:
     return hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time equality; on bytes, since `compare_digest` raises on non-ASCII `str`."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
 def canonical_query(raw_query: str, *, exclude: str | None = None) -> str:
     pairs = []
     for item in raw_query.split("&") if raw_query else []:
@@ -161,7 +166,7 @@ class ParsedAuth:
                 [ALGORITHM, self.amz_date, scope, hashlib.sha256(request.encode()).hexdigest()]
             )
             # SECURITY: constant-time comparison of the signatures.
-            if hmac.compare_digest(_hmac_hex(key, to_sign), self.signature):
+            if _same(_hmac_hex(key, to_sign), self.signature):
                 return VerifiedAuth(
                     self.access_key, key, scope, self.amz_date, self.signature, self.payload_hash
                 )
@@ -226,7 +231,7 @@ class ParsedAuth:
             hmac.new(secret.encode(), to_sign.encode(), hashlib.sha1).digest()
         ).decode()
         # SECURITY: constant-time comparison.
-        if not hmac.compare_digest(expected, self.signature):
+        if not _same(expected, self.signature):
             raise S3Error(
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided. "

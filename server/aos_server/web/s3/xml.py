@@ -13,6 +13,7 @@ import defusedxml.ElementTree as SafeET
 from aos_fs.models import ObjectVersion, Resource
 
 from ...backends.metadata.base import PartRecord, UploadRecord
+from ...domain.numbers import parse_uint
 from ...services.listing import Entry
 from .errors import S3Error
 
@@ -101,10 +102,10 @@ def parse_tagging(body: bytes) -> dict[str, str]:
 def parse_complete_multipart(body: bytes) -> list[tuple[int, str]]:
     parts = []
     for part in parse(body).findall("Part"):
-        number = _text(part, "PartNumber")
-        if not number.isdigit():
+        number = parse_uint(_text(part, "PartNumber"))
+        if number is None:
             raise S3Error("MalformedXML", "Every <Part> needs a numeric <PartNumber>")
-        parts.append((int(number), _text(part, "ETag").strip('"')))
+        parts.append((number, _text(part, "ETag").strip('"')))
     return parts
 
 

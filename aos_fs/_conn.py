@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 from dataclasses import dataclass
 
@@ -46,5 +47,9 @@ def close(conn: Conn) -> None:
         running = None
     if running is loop:
         loop.create_task(shut())
-    else:
-        asyncio.run_coroutine_threadsafe(shut(), loop)
+        return
+    # The coroutine is made on the loop's own thread, when (and only if) the loop runs the
+    # callback: a loop that stops first (interpreter exit) leaves no never-awaited coroutine
+    # behind, whose warning at shutdown can deadlock on the import lock.
+    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+        loop.call_soon_threadsafe(lambda: loop.create_task(shut()))

@@ -143,7 +143,10 @@ class AOSFileSystem(TreeMixin, DirectoriesMixin, MetadataMixin, AsyncFileSystem)
                 options = {"max_concurrency": self.max_concurrency, **self.s3_options}
                 s3 = await connect(self.url, keys, loop=loop, options=options)
                 conn = self._conn_ = Conn(loop, pid, api, s3)
-                weakref.finalize(self, close, conn)
+                # Closed when the filesystem is collected; not at interpreter exit, when the
+                # loops are stopping (a task scheduled then never runs, and the warning about
+                # it can deadlock the shutdown on the import lock).
+                weakref.finalize(self, close, conn).atexit = False
         return conn
 
     async def _s3_call(self, method: str, **kwargs: Any) -> Any:

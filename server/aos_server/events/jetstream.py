@@ -28,7 +28,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
@@ -43,6 +43,7 @@ from ..backends.metadata.base import ConsumerRecord, EventRecord, MetadataStore
 from ..domain.ids import new_id
 from ..errors import InvalidInput, NotFound
 from .bus import Accept, ConsumerSpec, ConsumerState, Delivery, EventBus
+from .reads import StoreLogReads
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -102,7 +103,7 @@ def _matches(event: EventRecord, types: Sequence[str], within: str | None) -> bo
     )
 
 
-class JetStreamBus(EventBus):
+class JetStreamBus(StoreLogReads, EventBus):
     def __init__(
         self,
         meta: MetadataStore,
@@ -337,37 +338,6 @@ class JetStreamBus(EventBus):
                 # Head notifications are best effort: ask the stream now and then.
                 with contextlib.suppress(Exception):
                     self._set_head((await self.js.stream_info(self.stream)).state.last_seq)
-
-    async def read(
-        self,
-        after_seq: int,
-        *,
-        types: Sequence[str] = (),
-        within: str | None = None,
-        limit: int = 1000,
-    ) -> AsyncIterator[EventRecord]:
-        async with self.meta.read() as s:
-            head = await s.head_seq()
-        sent = 0
-        while sent < limit and after_seq < head:
-            async with self.meta.read() as s:
-                rows = await s.find_events(
-                    after_seq=after_seq,
-                    upto_seq=head,
-                    types=types,
-                    within=within,
-                    limit=min(500, limit - sent),
-                )
-            if not rows:
-                return
-            for row in rows:
-                yield row
-                sent += 1
-                after_seq = row.seq
-
-    async def seq_before(self, when: datetime) -> int:
-        async with self.meta.read() as s:
-            return await s.seq_before(when)
 
     # -- consumers ------------------------------------------------------------------------------
     def _config(self, record: ConsumerRecord) -> ConsumerConfig:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from ..backends.metadata.base import ConsumerRecord, EventRecord, MetadataStore
+from ..backends.metadata.base import ConsumerRecord, MetadataStore
 from ..domain.ids import new_id
 from ..errors import NotFound
 from .bus import Accept, ConsumerSpec, ConsumerState, Delivery, EventBus
+from .reads import StoreLogReads
 
 
 class _Moved(Exception):
@@ -25,7 +26,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class StoreLogBus(EventBus):
+class StoreLogBus(StoreLogReads, EventBus):
     def __init__(self, meta: MetadataStore, *, poll_interval: float = 1.0) -> None:
         self.meta = meta
         self.poll_interval = poll_interval
@@ -59,37 +60,6 @@ class StoreLogBus(EventBus):
                 return False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), min(remaining, self.poll_interval))
-
-    async def read(
-        self,
-        after_seq: int,
-        *,
-        types: Sequence[str] = (),
-        within: str | None = None,
-        limit: int = 1000,
-    ) -> AsyncIterator[EventRecord]:
-        async with self.meta.read() as s:
-            head = await s.head_seq()
-        sent = 0
-        while sent < limit and after_seq < head:
-            async with self.meta.read() as s:
-                rows = await s.find_events(
-                    after_seq=after_seq,
-                    upto_seq=head,
-                    types=types,
-                    within=within,
-                    limit=min(500, limit - sent),
-                )
-            if not rows:
-                return
-            for row in rows:
-                yield row
-                sent += 1
-                after_seq = row.seq
-
-    async def seq_before(self, when: datetime) -> int:
-        async with self.meta.read() as s:
-            return await s.seq_before(when)
 
     # -- consumers ----------------------------------------------------------------------------
     async def create_consumer(self, spec: ConsumerSpec) -> ConsumerState:

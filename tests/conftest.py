@@ -30,6 +30,8 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "admin_secret_key": ADMIN_SECRET_KEY,
         "write_profile": False,
         "client_config": data_dir / "client.toml",
+        # The test receivers listen on loopback, which webhooks may not reach by default.
+        "hooks_allowed_networks": ["127.0.0.0/8", "::1/128"],
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -34,7 +34,13 @@ class ServeProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, with_admin_env: bool = True, timeout: float = 30) -> ServeProcess:
-        env = {**os.environ, "AOS_LOG_LEVEL": "WARNING", **self.env}
+        env = {
+            **os.environ,
+            "AOS_LOG_LEVEL": "WARNING",
+            # Test receivers listen on loopback, which webhooks may not reach by default.
+            "AOS_HOOKS_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
+            **self.env,
+        }
         if with_admin_env:
             env.update(
                 AOS_ADMIN_TOKEN=ADMIN_TOKEN,

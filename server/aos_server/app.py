@@ -45,6 +45,7 @@ from .services.auth import AuthService
 from .services.bundles import BundleService
 from .services.crates import CrateService
 from .services.dag import GraphService
+from .services.egress import EgressPolicy
 from .services.events import EventService
 from .services.hook_runner import HookRunner, Presigner
 from .services.hooks import HookService
@@ -170,6 +171,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             app[GRAPH],
             presign=_presigner(auth, settings),
             api_url=settings.base_url,
+            egress=EgressPolicy(settings.hooks_allowed_networks),
         )
         app[BOOTSTRAP] = await auth.bootstrap(
             token=settings.admin_token.get_secret_value() if settings.admin_token else None,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -80,6 +82,11 @@ class Settings(BaseSettings):
         description="Part size for multipart writes to an s3:// blobs URL; smaller blobs are "
         "written with one PUT",
     )
+    hooks_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (CIDR, comma-separated) that webhooks may reach besides public "
+        "addresses; loopback, private, link-local and metadata addresses are refused otherwise",
+    )
     compress: bool = Field(default=False, description="Store new blobs zstd-compressed")
     encrypt: bool = Field(default=False, description="Encrypt new blobs at rest (AES-256-GCM)")
     max_presign_seconds: int = Field(
@@ -97,6 +104,26 @@ class Settings(BaseSettings):
         default=True, description="Whether `aos serve` writes a client profile"
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+
+    @field_validator("hooks_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("hooks_allowed_networks")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for net in value:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{net!r} is not a network in CIDR form (10.0.0.0/8)") from exc
+        return value
 
     @property
     def base_url(self) -> str:

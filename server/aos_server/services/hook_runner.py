@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from aos_fs.models import KeyValue, KeyValueChange, Kind, RelationCreate, RelationType, Resource
 
@@ -36,6 +37,7 @@ from ..events.bus import EventBus
 from .auth import AuthService
 from .common import now
 from .dag import GraphService
+from .egress import EgressPolicy, EgressRefused, guarded_connector_kwargs
 from .events import public_payload
 from .hooks import AddKeyValue, AddRelation, HookService, Trigger, Webhook, hook_view, matches
 from .resources import ResourceService, public_view
@@ -74,6 +76,15 @@ def sign(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
+def _egress_refusal(exc: BaseException) -> EgressRefused | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, EgressRefused):
+            return seen
+        seen = getattr(seen, "os_error", None) or seen.__cause__
+    return None
+
+
 class HookRunner:
     def __init__(
         self,
@@ -87,6 +98,7 @@ class HookRunner:
         presign: Presigner,
         api_url: str,
         concurrency: int = 16,
+        egress: EgressPolicy | None = None,
     ) -> None:
         self.meta = meta
         self.bus = bus
@@ -96,12 +108,14 @@ class HookRunner:
         self.graph = graph
         self.presign = presign
         self.fallback_url = api_url.rstrip("/")
+        self.egress = egress or EgressPolicy()
         self._kick = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self._http: aiohttp.ClientSession | None = None
 
     async def forever(self) -> None:
-        self._http = aiohttp.ClientSession()
+        connector = aiohttp.TCPConnector(**guarded_connector_kwargs(self.egress))
+        self._http = aiohttp.ClientSession(connector=connector)
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self._trigger_forever())
@@ -221,18 +235,25 @@ class HookRunner:
             attempt = delivery.attempts + 1
             status: int | None = None
             error: str | None = None
+            final = False  # a failure that another attempt cannot mend
             try:
                 status = await self._execute(hook, delivery, attempt)
             except DeliveryFailed as exc:
                 error, status = str(exc), exc.status
+            except EgressRefused as exc:  # policy, not a passing fault: no retries
+                error, final = str(exc), True
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                refused = _egress_refusal(exc)
+                if refused is not None:  # raised in the resolver, wrapped by aiohttp
+                    error, final = str(refused), True
+                else:
+                    error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             except Exception as exc:  # an action failed in the service (permissions, state)
                 error = f"{type(exc).__name__}: {exc}"
             ts = now()
             if error is None:
                 result = replace(delivery, status="SUCCEEDED", last_error=None)
-            elif attempt >= hook.max_attempts:
+            elif final or attempt >= hook.max_attempts:
                 result = replace(delivery, status="FAILED", last_error=error[:2000])
             else:
                 delay = min(hook.backoff * 2 ** (attempt - 1), 6 * 3600.0)
@@ -337,6 +358,8 @@ class HookRunner:
             "X-AOS-Attempt": str(attempt),
         }
         assert self._http is not None  # noqa: S101 - set by forever()
+        # IP literals never reach the resolver, so they are checked here; names at connect.
+        self.egress.check_literal(URL(action.url).host or "")
         async with self._http.request(
             action.method,
             action.url,

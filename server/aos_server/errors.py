@@ -90,3 +90,9 @@ class IntegrityError(AOSError):
     """Stored or received bytes do not match their recorded or declared checksum."""
 
     code = "integrity_error"
+
+
+class StorageFull(AOSError):
+    """The server's disk (or quota) is full: nothing was stored, earlier data is intact."""
+
+    code = "insufficient_storage"

@@ -6,40 +6,22 @@ After a restart no partial object is visible and everything committed before is 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 from botocore.client import BaseClient
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY
+from tests.crash.workload import md5, s3_client
 from tests.factories import payload
 from tests.procs import ServeProcess
 
 pytestmark = pytest.mark.slow
 MiB = 1 << 20
-
-
-def s3_client(url: str) -> BaseClient:
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id=ADMIN_ACCESS_KEY,
-        aws_secret_access_key=ADMIN_SECRET_KEY,
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-def md5(data: bytes) -> str:
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def committed(s3: BaseClient) -> dict[str, str]:

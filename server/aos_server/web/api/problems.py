@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from ... import errors
+from ...storage_full import as_storage_full
 
 log = logging.getLogger("aos.api")
 
@@ -27,6 +28,7 @@ STATUS: dict[type[errors.AOSError], int] = {
     errors.TooLarge: 413,
     errors.Unavailable: 501,
     errors.IntegrityError: 422,
+    errors.StorageFull: 507,
 }
 
 TITLES = {
@@ -43,6 +45,7 @@ TITLES = {
     416: "Range not satisfiable",
     422: "Unprocessable content",
     500: "Internal server error",
+    507: "Insufficient storage",
 }
 
 
@@ -105,7 +108,10 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
             413: "The request body is too large for this route",
         }.get(exc.status, exc.reason)
         return problem(exc.status, detail, exc.reason.lower().replace(" ", "_"))
-    except Exception:
+    except Exception as exc:
+        if (full := as_storage_full(exc)) is not None:
+            log.warning("storage full on %s: %s", request.method, exc)
+            return problem(507, full.message, full.code)
         # SECURITY: log the route template, not the path: a path may carry a secret (bundle links).
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "(no route)"

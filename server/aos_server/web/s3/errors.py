@@ -5,6 +5,8 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from ... import errors
+from ...storage_full import as_storage_full
+from .xmltext import xml_text
 
 STATUS: dict[str, int] = {
     "AccessDenied": 403,
@@ -53,6 +55,7 @@ STATUS: dict[str, int] = {
     "NotImplemented": 501,
     "InternalError": 500,
     "SlowDown": 503,
+    "InsufficientStorage": 507,
 }
 
 # AOSError class -> S3 code; the most specific class in the MRO wins.
@@ -70,6 +73,7 @@ FROM_AOS: dict[type[errors.AOSError], str] = {
     errors.RangeNotSatisfiable: "InvalidRange",
     errors.TooLarge: "EntityTooLarge",
     errors.IntegrityError: "BadDigest",
+    errors.StorageFull: "InsufficientStorage",
 }
 # Codes of service-specific errors that have an S3 name of their own.
 FROM_CODE = {
@@ -109,15 +113,17 @@ class S3Error(Exception):
             return exc
         if isinstance(exc, errors.AOSError):
             return cls.from_aos_error(exc)
+        if (full := as_storage_full(exc)) is not None:
+            return cls.from_aos_error(full)
         return cls("InternalError", "We encountered an internal error. Please try again.")
 
 
 def error_xml(err: S3Error, resource: str, request_id: str) -> bytes:
     root = ET.Element("Error")
     ET.SubElement(root, "Code").text = err.code
-    ET.SubElement(root, "Message").text = err.message
+    ET.SubElement(root, "Message").text = xml_text(err.message)
     for key, value in err.extra.items():
-        ET.SubElement(root, "".join(p.title() for p in key.split("_"))).text = value
-    ET.SubElement(root, "Resource").text = resource
+        ET.SubElement(root, "".join(p.title() for p in key.split("_"))).text = xml_text(value)
+    ET.SubElement(root, "Resource").text = xml_text(resource)
     ET.SubElement(root, "RequestId").text = request_id
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root)

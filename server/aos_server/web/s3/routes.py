@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ...errors import AOSError
 from ...keys import SETTINGS
+from ...storage_full import as_storage_full
 from . import buckets, multipart, objects
 from .auth import authenticate
 from .context import S3Request, split_path
@@ -98,11 +99,15 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         response = _error(ctx, S3Error.from_aos_error(exc))
     except (web.HTTPRequestEntityTooLarge, web.HTTPBadRequest) as exc:
         response = _error(ctx, S3Error("InvalidRequest", exc.reason))
-    except Exception:
-        log.exception("unhandled S3 error on %s %s", request.method, request.path)
-        response = _error(
-            ctx, S3Error("InternalError", "We encountered an internal error. Please try again.")
-        )
+    except Exception as exc:
+        if (full := as_storage_full(exc)) is not None:
+            log.warning("storage full on %s: %s", request.method, exc)
+            response = _error(ctx, S3Error.from_aos_error(full))
+        else:
+            log.exception("unhandled S3 error on %s %s", request.method, request.path)
+            response = _error(
+                ctx, S3Error("InternalError", "We encountered an internal error. Please try again.")
+            )
     response.headers.setdefault("x-amz-request-id", ctx.request_id)
     response.headers.setdefault("Server", "AOS-Py")
     return response
@@ -121,6 +126,8 @@ def _error(ctx: S3Request, err: S3Error) -> web.StreamResponse:
 
 def install_s3(app: web.Application) -> None:
     """Add the S3 routes after every other route, so /health and /api/v2 keep theirs."""
-    for path in ("/", "/{bucket}", "/{bucket}/{key:.*}"):
+    # `[\s\S]*`, not `.*`: a key may hold a (percent-encoded) newline, which `.` skips, and the
+    # request would fall through to a plain-text 404 instead of an S3 answer.
+    for path in ("/", "/{bucket}", r"/{bucket}/{key:[\s\S]*}"):
         app.router.add_route("*", path, dispatch)
     app.on_response_prepare.append(on_response_prepare)

@@ -16,6 +16,7 @@ from ...backends.metadata.base import PartRecord, UploadRecord
 from ...domain.numbers import parse_uint
 from ...services.listing import Entry
 from .errors import S3Error
+from .xmltext import xml_text
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 _HEADER = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -33,7 +34,7 @@ def _root(tag: str) -> ET.Element:
 def _add(parent: ET.Element, tag: str, text: object | None = None) -> ET.Element:
     el = ET.SubElement(parent, tag)
     if text is not None:
-        el.text = str(text).lower() if isinstance(text, bool) else str(text)
+        el.text = str(text).lower() if isinstance(text, bool) else xml_text(str(text))
     return el
 
 

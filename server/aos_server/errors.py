@@ -90,3 +90,21 @@ class IntegrityError(AOSError):
     """Stored or received bytes do not match their recorded or declared checksum."""
 
     code = "integrity_error"
+
+
+class Archived(PermissionDenied):
+    """A write to an archived project, or into a snapshot: both are read-only for good."""
+
+    code = "read_only"
+
+
+class QuotaExceeded(PermissionDenied):
+    """The write would take a project or user past a limit an admin set."""
+
+    code = "quota_exceeded"
+
+
+class RuleViolation(PermissionDenied):
+    """A write rule of the project or endpoint refuses the write; the message is the rule's."""
+
+    code = "rule_violation"

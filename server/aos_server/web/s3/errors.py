@@ -53,6 +53,7 @@ STATUS: dict[str, int] = {
     "NotImplemented": 501,
     "InternalError": 500,
     "SlowDown": 503,
+    "QuotaExceeded": 403,
 }
 
 # AOSError class -> S3 code; the most specific class in the MRO wins.
@@ -77,6 +78,7 @@ FROM_CODE = {
     "invalid_part": "InvalidPart",
     "invalid_part_order": "InvalidPartOrder",
     "entity_too_small": "EntityTooSmall",
+    "quota_exceeded": "QuotaExceeded",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from aos_fs.client import AOSClient
 from aos_server.keys import BLOBS, META
 from aos_server.services.sweeper import Sweeper
 from tests.conftest import _Running, make_settings, start_server, stop_server
+from tests.postgres_db import fresh_schema_sync
 
 
 class Server:
@@ -30,7 +32,7 @@ class Server:
     def sweep(self) -> int:
         """Run the sweeper with no grace period; returns the orphans it removed."""
         app = self.live.app
-        sweeper = Sweeper(app[META], app[BLOBS], grace=__import__("datetime").timedelta(0))
+        sweeper = Sweeper(app[META], app[BLOBS], grace=timedelta(0))
         return int(self.run(sweeper.run_once()).orphans)
 
     def blob_files(self) -> list[Path]:
@@ -58,9 +60,19 @@ def _server(path: Path, **overrides: object) -> Iterator[Server]:
         stop_server(running)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from _server(tmp_path_factory.mktemp("aos-gov"))
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The embedded server on SQLite, and the same on PostgreSQL (a throw-away schema)."""
+    path = tmp_path_factory.mktemp("aos-gov")
+    if request.param == "sqlite":
+        yield from _server(path)
+        return
+    with fresh_schema_sync() as dsn:
+        yield from _server(path, metadata_url=dsn)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from ._requests import Call, KeyValueLike
 from .config import Profile, load_profile
 from .errors import translate
 from .events import AsyncEvents, Events
+from .governance import AsyncGovernance, Governance
 from .models import (
     CreatedToken,
     License,
@@ -118,6 +119,8 @@ class AOSClient(_Base):
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self.events = Events(self)
         """Event consumers and subscriptions (`aos_fs.events`)."""
+        self.governance = Governance(self)
+        """Archives, snapshots, clones, usage, quotas and rules (`aos_fs.governance`)."""
 
     def __enter__(self) -> Self:
         return self
@@ -472,6 +475,7 @@ class AsyncAOSClient(_Base):
         self._transport = transport
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
         self.events = AsyncEvents(self)
+        self.governance = AsyncGovernance(self)
         """Event consumers and `subscribe()` (`aos_fs.events`)."""
 
     async def __aenter__(self) -> Self:

@@ -30,6 +30,7 @@ from .keys import (
     CRATES,
     EVENT_BUS,
     EVENTS,
+    GOVERNANCE,
     GRAPH,
     HOOKS,
     KEYRING,
@@ -47,6 +48,7 @@ from .services.crates import CrateService
 from .services.dag import GraphService
 from .services.egress import EgressPolicy
 from .services.events import EventService
+from .services.governance import Governance
 from .services.hook_runner import HookRunner, Presigner
 from .services.hooks import HookService
 from .services.multipart import MultipartService
@@ -155,6 +157,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[OBJECTS] = objects
         app[CRATES] = CrateService(resources, objects, app[GRAPH])
         app[MULTIPART] = MultipartService(meta, blobs, objects)
+        app[GOVERNANCE] = Governance.build(meta, resources)
         app[BUNDLES] = BundleService(meta, blobs, auth)
         bus = event_bus(settings.events_url, meta)
         await bus.start()

@@ -96,3 +96,21 @@ class StorageFull(AOSError):
     """The server's disk (or quota) is full: nothing was stored, earlier data is intact."""
 
     code = "insufficient_storage"
+
+
+class Archived(PermissionDenied):
+    """A write to an archived project, or into a snapshot: both are read-only for good."""
+
+    code = "read_only"
+
+
+class QuotaExceeded(PermissionDenied):
+    """The write would take a project or user past a limit an admin set."""
+
+    code = "quota_exceeded"
+
+
+class RuleViolation(PermissionDenied):
+    """A write rule of the project or endpoint refuses the write; the message is the rule's."""
+
+    code = "rule_violation"

@@ -18,6 +18,7 @@ from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied, UserNotFound
+from . import frozen
 from . import permissions as perms
 from .common import check_parent, emit, load, now
 
@@ -74,6 +75,7 @@ class GraphService:
             for res in (origin, target):
                 if res.status == Status.DELETED:
                     raise Conflict(f"{res.name!r} is deleted; restore it first")
+            await frozen.require_writable(s, origin)
             if body.type == RelationType.BELONGS_TO:
                 await self._check_new_parent(s, actor, parent=origin, child=target)
                 await s.add_relation(rel, child_name=target.name)
@@ -114,6 +116,7 @@ class GraphService:
         async with self.meta.write() as s:
             origin = await load(s, origin_id)
             target = await load(s, body.target_id)
+            await frozen.require_writable(s, origin)
             if body.type == RelationType.BELONGS_TO:
                 await perms.require(s, actor, target, Level.ADMIN)
                 if len(await s.parent_ids(target.id)) <= 1:
@@ -138,6 +141,7 @@ class GraphService:
                 raise Conflict(f"{res.name!r} is already deleted")
             needed = Level.ADMIN if res.kind == Kind.PROJECT else Level.WRITE
             await perms.require(s, actor, res, needed)
+            await frozen.require_writable(s, res)
             deleted = await self._delete_tree(s, actor, res, op)
         return deleted
 
@@ -165,6 +169,8 @@ class GraphService:
         gone = res.model_copy(update={"status": Status.DELETED, "deleted_at": ts, "updated_at": ts})
         await s.update_resource(gone)
         await s.set_deletion_op(res.id, op)
+        if res.kind == Kind.OBJECT:
+            await s.set_object_live(res.id, False)  # usage: its bytes are no longer charged
         await emit(s, actor, "resource.deleted", gone, above=above, operation=op)
         return gone
 
@@ -175,6 +181,7 @@ class GraphService:
             if res.status != Status.DELETED:
                 raise Conflict(f"{res.name!r} is not deleted")
             await perms.require(s, actor, res, Level.ADMIN)
+            await frozen.require_writable(s, res)
             op = await s.deletion_op(res.id)
             if op is None:
                 raise Conflict("This resource cannot be restored: its deletion record is missing")
@@ -196,6 +203,8 @@ class GraphService:
                         )
                 await s.update_resource(restored)
                 await s.set_deletion_op(rid, None)
+                if item.kind == Kind.OBJECT:
+                    await s.set_object_live(rid, True)
                 back.append(restored)
             await s.restore_deleted_edges(op)
             for restored in back:  # after the edges are back, so the events know their place

@@ -62,7 +62,7 @@ class MultipartService:
         metadata: Mapping[str, str],
         checksum_algorithm: str | None = None,
     ) -> UploadRecord:
-        plan = await self.objects.check_write(actor, project, key)
+        plan = await self.objects.check_write(actor, project, key, content_type=content_type)
         upload = UploadRecord(
             id=new_id(),
             project_id=plan.project.id,
@@ -166,12 +166,8 @@ class MultipartService:
             encrypt=self.objects.encrypt,
         )
         etag = multipart_etag([p.etag for p in chosen])
-        try:
-            blob_key = new_id()
-            await staged.commit(blob_key)
-        except BaseException:
-            await staged.discard()
-            raise
+        project_id = upload.project_id
+        blob_key, fresh = await self.objects.store_staged(staged, project_id)
         try:
             result = await self.objects.commit_revision(
                 actor,
@@ -185,9 +181,11 @@ class MultipartService:
                 metadata=upload.metadata,
                 parts=[p.size for p in chosen],
                 condition=condition,
+                new_blob=fresh,
             )
         except Exception:
-            await self.blobs.delete(blob_key)
+            if fresh:  # a reused blob belongs to other revisions too
+                await self.blobs.delete(blob_key)
             raise
         # On cancellation the blob stays: the commit may have gone through (commits are not
         # cancellable); if it did not, the sweeper removes the unreferenced blob later.

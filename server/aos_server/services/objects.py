@@ -22,6 +22,7 @@ from aos_fs.models import (
 )
 
 from ..backends.metadata.base import MetadataSession, MetadataStore
+from ..backends.metadata.governance import Scope
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
 from ..errors import (
@@ -32,10 +33,11 @@ from ..errors import (
     ProjectNotFound,
     VersionNotFound,
 )
+from . import frozen, quotas, rules
 from . import permissions as perms
 
 if TYPE_CHECKING:
-    from ..backends.blobs.base import BlobStore, Verify
+    from ..backends.blobs.base import BlobStore, StagedBlob, Verify
 from .common import check_name, emit, load, now
 from .resources import ResourceService, public_view, resolve_chain
 
@@ -142,13 +144,20 @@ class ObjectService:
         self.encrypt = encrypt
 
     async def check_write(
-        self, actor: Actor, project: str, key: str, condition: WriteCondition | None = None
+        self,
+        actor: Actor,
+        project: str,
+        key: str,
+        condition: WriteCondition | None = None,
+        *,
+        content_type: str = "",
     ) -> WritePlan:
         """Check, before any byte is read, that `actor` may write `project/key` (and that the
         condition holds now; it is checked again when the revision is committed)."""
         async with self.meta.read() as s:
             plan = await plan_write(s, project, key)
             await self._require_write(s, actor, plan)
+            await self._govern(s, actor, plan, key, size=-1, content_type=content_type)
         if condition is not None:
             condition.check(plan)
         return plan
@@ -161,6 +170,69 @@ class ObjectService:
             for kind, name in plan.create:
                 check_name(kind, name)
             check_name(Kind.OBJECT, plan.object_name)
+        # Read-only state is on the labels of the project and of every snapshot resource, so
+        # the resources the plan already holds tell it without another query.
+        for res in (plan.project, plan.parent, plan.existing):
+            if res is not None:
+                frozen.refuse_if_frozen(res, f"{plan.project.name}/{plan.object_name}")
+
+    async def _govern(
+        self,
+        s: MetadataSession,
+        actor: Actor,
+        plan: WritePlan,
+        key: str,
+        *,
+        size: int,
+        content_type: str,
+    ) -> None:
+        """Rules and quotas before the bytes are read (`size` -1) and again at commit."""
+        facts = rules.WriteFacts(
+            operation="upload",
+            kind=Kind.OBJECT,
+            name=plan.object_name,
+            key=key,
+            project=plan.project.name,
+            data_class=(plan.existing or plan.parent).data_class.value,
+            user=actor.user_id or "",
+            size=size,
+            content_type=content_type,
+        )
+        await rules.enforce(s, plan.project, plan.parent, facts)
+        if size < 0:  # early: is there room for one more object at all?
+            owner = plan.existing.created_by if plan.existing else actor.user_id
+            subjects: list[tuple[Scope, str, str]] = [
+                ("PROJECT", plan.project.id, f"project {plan.project.name!r}")
+            ]
+            if owner is not None:
+                subjects.append(("USER", owner, "your account"))
+            await quotas.check_room(s, subjects, add_bytes=0, add_objects=0 if plan.existing else 1)
+
+    async def store_staged(self, staged: StagedBlob, project_id: str) -> tuple[str, bool]:
+        """Commit `staged` under a new key, or reuse a stored blob with the same content.
+
+        Returns the key and whether it is new (only a new blob may be deleted on failure).
+        Deduplication is per endpoint and keyed by the SHA-256 of the plaintext and the size.
+        With encryption at rest, only sealed blobs of the same project are reused, so a plain
+        copy never stands in for an encrypted one and no data key is shared across projects.
+        """
+        try:
+            async with self.meta.read() as s:
+                found = await s.find_blob(
+                    staged.sha256,
+                    staged.size,
+                    sealed=self.encrypt,
+                    project_id=project_id if self.encrypt else None,
+                )
+            if found is not None and await self.blobs.exists(found):
+                await staged.discard()
+                return found, False
+            blob_key = new_id()
+            await staged.commit(blob_key)
+        except BaseException:
+            await staged.discard()
+            raise
+        return blob_key, True
 
     async def put(
         self,
@@ -182,16 +254,11 @@ class ObjectService:
         Blob first, metadata second: the bytes are staged and committed under a fresh blob key,
         and only then does the revision become visible. Any failure before that leaves nothing.
         """
-        await self.check_write(actor, project, key, condition)
+        plan = await self.check_write(actor, project, key, condition, content_type=content_type)
         staged = await self.blobs.stage(
             body, compress=self.compress, encrypt=self.encrypt, verify=verify
         )
-        try:
-            blob_key = new_id()
-            await staged.commit(blob_key)
-        except BaseException:
-            await staged.discard()
-            raise
+        blob_key, fresh = await self.store_staged(staged, plan.project.id)
         try:
             return await self.commit_revision(
                 actor,
@@ -207,9 +274,11 @@ class ObjectService:
                 metadata=dict(metadata or {}),
                 tags=tags,
                 condition=condition,
+                new_blob=fresh,
             )
         except Exception:
-            await self.blobs.delete(blob_key)
+            if fresh:  # SECURITY: a reused blob belongs to other revisions too
+                await self.blobs.delete(blob_key)
             raise
         # On cancellation the blob stays: the commit may have gone through (commits are not
         # cancellable); if it did not, the sweeper removes the unreferenced blob later.
@@ -230,13 +299,19 @@ class ObjectService:
         origin_id: str | None = None,
         parts: list[int] | None = None,
         condition: WriteCondition | None = None,
+        new_blob: bool = False,
     ) -> StoredObject:
-        """Make committed blob `blob_key` the next revision of `project/key` (checked again)."""
+        """Make committed blob `blob_key` the next revision of `project/key` (checked again).
+
+        `new_blob`: the blob was written for this revision, so it is registered by content for
+        deduplication (blobs shared by copies or written before are not registered again).
+        """
         async with self.meta.write() as s:
             plan = await plan_write(s, project, key)
             await self._require_write(s, actor, plan)
             if condition is not None:
                 condition.check(plan)  # atomic: inside the transaction that commits
+            await self._govern(s, actor, plan, key, size=size, content_type=content_type)
             parent = plan.parent
             for kind, name in plan.create:
                 body = (CollectionCreate if kind == Kind.COLLECTION else DatasetCreate)(
@@ -270,6 +345,24 @@ class ObjectService:
                 created_at=ts,
             )
             await s.insert_version(version, blob_key)
+            await quotas.charge(
+                s,
+                object_id=obj.id,
+                project_id=plan.project.id,
+                project_name=plan.project.name,
+                user_id=obj.created_by,
+                size=size,
+                new_object=plan.existing is None or not plan.existing.revision,
+            )
+            if new_blob and blob_key is not None and hashes.sha256:
+                await s.register_blob(
+                    blob_key,
+                    hashes.sha256,
+                    size,
+                    sealed=self.encrypt,
+                    project_id=plan.project.id,
+                    when=ts,
+                )
             obj = obj.model_copy(
                 update={
                     "revision": version.revision,
@@ -311,6 +404,7 @@ class ObjectService:
         async with self.meta.write() as s:
             obj = await load(s, object_id)
             await perms.require(s, actor, obj, Level.WRITE)
+            await frozen.require_writable(s, obj)
             obj = obj.model_copy(
                 update={"key_values": self._merge_tags(obj.key_values, tags), "updated_at": now()}
             )

@@ -36,6 +36,7 @@ from ..errors import (
     ProjectNotFound,
     Unauthenticated,
 )
+from . import frozen, rules
 from . import permissions as perms
 from .common import (
     check_name,
@@ -85,6 +86,9 @@ class ResourceService:
                     raise Conflict(f"The parent {parent.name!r} is deleted; restore it first")
                 check_parent(parent, kind)
                 await perms.require(s, actor, parent, Level.APPEND)
+                await frozen.require_writable(s, parent)
+                data_class = (body.data_class or parent.data_class).value
+                await rules.enforce_create(s, actor, kind, body.name, data_class, parent)
             res = await self._insert(s, actor, kind, body, parent)
         return public_view(res)
 
@@ -282,6 +286,7 @@ class ResourceService:
             res = await load(s, resource_id)
             self._check_live(res)
             await perms.require(s, actor, res, Level.WRITE)
+            await frozen.require_writable(s, res)
             if "name" in changes and changes["name"] != res.name:
                 check_name(res.kind, changes["name"])
                 if res.kind == Kind.PROJECT:
@@ -318,6 +323,8 @@ class ResourceService:
                     )
             else:
                 acc = await perms.require(s, actor, res, Level.WRITE)
+            await frozen.require_writable(s, res)
+            frozen.check_reserved_keys(change.remove)
             kvs = list(res.key_values)
             for kv in change.remove:
                 if kv not in kvs:
@@ -358,6 +365,7 @@ class ResourceService:
             res = await load(s, resource_id)
             self._check_live(res)
             await perms.require(s, actor, res, Level.WRITE)
+            await frozen.require_writable(s, res)
             rels = [r for r in res.external_relations if r not in change.remove]
             rels += [r for r in change.add if r not in rels]
             updated = res.model_copy(update={"external_relations": rels, "updated_at": now()})
@@ -367,6 +375,7 @@ class ResourceService:
 
     @staticmethod
     def _check_key_values(actor: Actor, kvs: list[KeyValue], *, adding: bool) -> None:
+        frozen.check_reserved_keys(kvs)
         for kv in kvs:
             if (
                 kv.variant == KeyValueVariant.HOOK_STATUS

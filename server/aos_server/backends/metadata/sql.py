@@ -53,6 +53,7 @@ from .rows import (
     version_row,
 )
 from .sql_events import NotificationSQL
+from .sql_governance import GovernanceSQL
 
 
 class UniqueViolation(Exception):
@@ -65,7 +66,7 @@ class SQLConnection(Protocol):
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
 
-class SQLSession(NotificationSQL, MetadataSession):
+class SQLSession(NotificationSQL, GovernanceSQL, MetadataSession):
     """MetadataSession over any `SQLConnection` (events, consumers and hooks: `sql_events`)."""
 
     def __init__(self, conn: SQLConnection) -> None:

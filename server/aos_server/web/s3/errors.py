@@ -56,6 +56,7 @@ STATUS: dict[str, int] = {
     "InternalError": 500,
     "SlowDown": 503,
     "InsufficientStorage": 507,
+    "QuotaExceeded": 403,
 }
 
 # AOSError class -> S3 code; the most specific class in the MRO wins.
@@ -81,6 +82,7 @@ FROM_CODE = {
     "invalid_part": "InvalidPart",
     "invalid_part_order": "InvalidPartOrder",
     "entity_too_small": "EntityTooSmall",
+    "quota_exceeded": "QuotaExceeded",
 }
 
 

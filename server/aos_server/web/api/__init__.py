@@ -9,7 +9,7 @@ from aiohttp import web
 from ... import __version__
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, SETTINGS
-from . import crates, data, events, hooks, resources, search, users
+from . import crates, data, endpoints, events, hooks, resources, search, users
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
 from .routing import ACTOR, ApiRouter
@@ -22,6 +22,7 @@ ROUTERS: list[ApiRouter] = [
     hooks.router,
     search.router,
     crates.router,
+    endpoints.router,
 ]
 # SECURITY: what a hook's callback token may call; every other route refuses it.
 HOOK_CALLBACK_ROUTES = {

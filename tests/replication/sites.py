@@ -10,14 +10,29 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import boto3
 import httpx
+from botocore.config import Config
 
 from tests.cli.conftest import AOS, clean_env
 from tests.conftest import ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, ADMIN_TOKEN
 from tests.procs import free_port
 
 HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def s3_client(url: str) -> Any:
+    """boto3 S3 with the admin's keys against the endpoint at `url` (no retries: failures show)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        aws_access_key_id=ADMIN_ACCESS_KEY,
+        aws_secret_access_key=ADMIN_SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+    )
 
 
 @dataclass

@@ -15,17 +15,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 
 from aos_fs import AOSFileSystem
-from tests.conftest import ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN
 from tests.factories import unique
 from tests.postgres_db import create_schema, drop_schema, dsn_for
 
-from .sites import HEADERS, Proc, Site
+from .sites import HEADERS, Proc, Site, s3_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
 FAST = {
@@ -37,14 +35,7 @@ FAST = {
 
 
 def s3(endpoint: Proc) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint.url,
-        aws_access_key_id=ADMIN_ACCESS_KEY,
-        aws_secret_access_key=ADMIN_SECRET_KEY,
-        region_name="us-east-1",
-        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
-    )
+    return s3_client(endpoint.url)
 
 
 def replicas(server: Proc, object_id: str) -> list[dict[str, Any]]:

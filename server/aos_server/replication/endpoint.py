@@ -71,8 +71,19 @@ async def default_endpoint(app: web.Application) -> AsyncIterator[None]:
     service = EndpointService(app[META])
     app[ENDPOINTS] = service
     credential = default_credential(app)
-    url = app[SETTINGS].base_url
+    settings = app[SETTINGS]
+    url = settings.base_url
     record = await service.ensure_default(url, credential)
+    if settings.port == 0 and not settings.public_url:
+        # The port is chosen when the socket binds, after this runs: learn the URL from the
+        # first request instead (loopback tests and `--port 0`).
+        async def learn(request: web.Request, _response: web.StreamResponse) -> None:
+            nonlocal url
+            if url == settings.base_url:
+                url = str(request.url.origin())
+                await service.heartbeat(credential, url)
+
+        app.on_response_prepare.append(learn)
 
     async def beat() -> None:
         while True:

@@ -25,7 +25,7 @@ class FetchThroughBlobStore(BlobStore):
     def __getattr__(self, name: str) -> Any:  # store-specific helpers (paths, copy, …)
         return getattr(self.inner, name)
 
-    async def open_read(  # type: ignore[override]
+    async def open_read(
         self, key: str, byte_range: RangeSpec | None = None
     ) -> AsyncIterator[bytes]:
         local = self.inner.open_read(key, byte_range)
@@ -43,7 +43,9 @@ class FetchThroughBlobStore(BlobStore):
             async for chunk in local:
                 yield chunk
         finally:
-            await local.aclose()
+            close = getattr(local, "aclose", None)
+            if close is not None:
+                await close()
 
     # -- everything else is the endpoint's own store ---------------------------------------------
     async def stage(
@@ -93,7 +95,7 @@ class FetchThroughBlobStore(BlobStore):
     async def sweep(self, *, older_than: float) -> SweepReport:
         return await self.inner.sweep(older_than=older_than)
 
-    async def list_keys(self) -> AsyncIterator[str]:  # type: ignore[override]
+    async def list_keys(self) -> AsyncIterator[str]:
         async for key in self.inner.list_keys():
             yield key
 

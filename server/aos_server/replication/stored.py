@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..backends.blobs.base import BlobStore
 from ..backends.blobs.local import LocalBlobStore
@@ -38,6 +39,11 @@ async def locate_stored(store: BlobStore, key: str) -> tuple[Path, bool] | None:
 
 def accepts_stored(store: BlobStore) -> bool:
     return isinstance(store, LocalBlobStore)
+
+
+def _sync(f: BinaryIO) -> None:
+    f.flush()
+    os.fsync(f.fileno())
 
 
 def _plaintext_digest(path: Path, master: bytes | None) -> tuple[int, str]:
@@ -79,7 +85,7 @@ async def receive_stored(
             async for chunk in chunks:
                 received += len(chunk)
                 await asyncio.to_thread(write, chunk)
-            await asyncio.to_thread(lambda: (f.flush(), os.fsync(f.fileno())))
+            await asyncio.to_thread(_sync, f)
         finally:
             await asyncio.to_thread(f.close)
         if sealed:

@@ -43,7 +43,7 @@ def endpoint_view(e: EndpointRecord, at: datetime | None = None) -> Endpoint:
         name=e.name,
         public_url=e.public_url,
         is_default=e.is_default,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         last_heartbeat=e.last_heartbeat,
         created_at=e.created_at,
     )
@@ -86,7 +86,7 @@ class EndpointService:
             await replicas(s).insert_endpoint(record)
         return EndpointCreated(**endpoint_view(record).model_dump(), credential=credential)
 
-    async def list(self, actor: Actor) -> list[Endpoint]:
+    async def list_all(self, actor: Actor) -> list[Endpoint]:
         if actor.anonymous:
             raise Unauthenticated("Sign in to list endpoints")
         async with self.meta.read() as s:
@@ -242,7 +242,7 @@ class EndpointService:
                 version_id=r.version_id,
                 endpoint_id=r.endpoint_id,
                 endpoint_name=r.endpoint_name,
-                status=r.status,  # type: ignore[arg-type]
+                status=r.status,
                 attempts=r.attempts,
                 error=r.error,
                 next_attempt_at=r.next_attempt_at if r.status != "FINISHED" else None,

@@ -174,12 +174,21 @@ class ReplicaSQL:
 
     async def placements(self, project_id: str) -> list[PlacementRecord]:
         rows = await self.c.fetchall(
-            "SELECT p.project_id, p.endpoint_id, e.name, p.mode, p.prefixes "
+            "SELECT p.project_id, p.endpoint_id, e.name AS endpoint_name, p.mode, p.prefixes "
             "FROM project_endpoints p JOIN endpoints e ON e.id = p.endpoint_id "
             "WHERE p.project_id = ? ORDER BY e.name",
             [project_id],
         )
-        return [PlacementRecord(r[0], r[1], r[2], r[3], list(json.loads(r[4]))) for r in rows]
+        return [
+            PlacementRecord(
+                r["project_id"],
+                r["endpoint_id"],
+                r["endpoint_name"],
+                r["mode"],
+                list(json.loads(r["prefixes"])),
+            )
+            for r in rows
+        ]
 
     # -- replicas -------------------------------------------------------------------------------
     async def add_replica(

@@ -40,7 +40,7 @@ async def create_endpoint(
 
 @router.op("GET", "/endpoints", summary="List data endpoints", tag=TAG, response=list[Endpoint])
 async def list_endpoints(request: web.Request, actor: Actor) -> list[Endpoint]:
-    return await request.config_dict[ENDPOINTS].list(actor)
+    return await request.config_dict[ENDPOINTS].list_all(actor)
 
 
 @router.op("GET", "/endpoints/{id}", summary="Get a data endpoint", tag=TAG, response=Endpoint)

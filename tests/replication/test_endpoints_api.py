@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from aos_fs import AOSFileSystem
 from aos_fs.client import AOSClient
 from aos_fs.errors import AOSHTTPError
 from tests.conftest import LiveServer
@@ -103,6 +104,23 @@ def test_placements_and_replica_status(live_server: LiveServer, admin: AOSClient
         [("default", "FINISHED", 0)] * 2 + [(remote.name, "WAITING", 0)] * 2
     )
     assert [r.endpoint_name for r in admin.replicas(b_id)] == ["default"]
+    # The object view and fsspec info() carry the latest revision's replicas.
+    view = admin.get(a_id)
+    assert {(e.name, e.status) for e in view.endpoints} == {
+        ("default", "FINISHED"),
+        (remote.name, "WAITING"),
+    }
+    fs = AOSFileSystem(
+        endpoint_url=live_server.url, token=live_server.admin_token, skip_instance_cache=True
+    )
+    info = fs.info(f"{project.name}/raw/a.txt")
+    assert {r["endpoint_name"]: r["status"] for r in info["replicas"]} == {
+        "default": "FINISHED",
+        remote.name: "WAITING",
+    }
+    assert {r["version_id"] for r in info["replicas"]} == {info["version_id"]}
+    first = fs.info(f"{project.name}/raw/a.txt@1")
+    assert {r["version_id"] for r in first["replicas"]} == {first["version_id"]}
     # A new revision is queued when it is written.
     s3.put_object(Bucket=project.name, Key="raw/c.txt", Body=b"c")
     c_id = admin.resolve(f"{project.name}/raw/c.txt")[-1].id

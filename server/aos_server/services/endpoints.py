@@ -16,7 +16,7 @@ from aos_fs.endpoints import (
     ProjectEndpointSet,
     Replica,
 )
-from aos_fs.models import Kind, ObjectVersion, Resource
+from aos_fs.models import EndpointInfo, Kind, ObjectVersion, Resource
 
 from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..backends.metadata.sql_replicas import EndpointRecord, PlacementRecord, replicas
@@ -232,6 +232,29 @@ class EndpointService:
                 raise NotFound(f"Endpoint {endpoint_id!r} is not listed for this project")
 
     # -- replicas -------------------------------------------------------------------------------
+    async def with_endpoints(self, res: Resource) -> Resource:
+        """`res` with `endpoints` filled in: where its latest revision is (objects only; the
+        caller has checked that `res` may be seen)."""
+        if res.kind != Kind.OBJECT or res.version_id is None or res.redacted:
+            return res
+        async with self.meta.read() as s:
+            found = await replicas(s).replicas_of_object(res.id)
+        return res.model_copy(
+            update={
+                "endpoints": [
+                    EndpointInfo(
+                        id=r.endpoint_id,
+                        name=r.endpoint_name,
+                        status=r.status,
+                        attempts=r.attempts,
+                        error=r.error,
+                    )
+                    for r in found
+                    if r.version_id == res.version_id
+                ]
+            }
+        )
+
     async def replicas_of(self, actor: Actor, object_id: str) -> list[Replica]:
         async with self.meta.read() as s:
             obj = await load(s, object_id)

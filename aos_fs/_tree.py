@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from . import _api, _info
+from . import _api, _info, _replicas
 from ._conn import not_found
 from ._info import Raw
 from .paths import AOSPath
@@ -82,7 +82,10 @@ class TreeMixin:
         api = (await self._conn()).api
         chain = await _api.resolve(api, p.plain)
         if chain is not None:
-            return _info.entry(p.plain, chain[-1])
+            info = _info.entry(p.plain, chain[-1])
+            if info["type"] == "file":
+                info["replicas"] = await _replicas.of_object(api, info["id"], info["version_id"])
+            return info
         containers = await self._containers(p)
         if await self._has_prefix(containers, p):
             return _info.prefix(p.plain)
@@ -103,7 +106,9 @@ class TreeMixin:
             version = await _api.version_by_id(api, str(p.version_id))
             if version["object_id"] != obj["id"]:
                 raise not_found(p, f"version {p.version_id} belongs to another object")
-        return _info.revision(str(p), obj, version)
+        info = _info.revision(str(p), obj, version)
+        info["replicas"] = await _replicas.of_object(api, obj["id"], version["id"])
+        return info
 
     async def _has_prefix(self, chain: list[Raw], p: AOSPath) -> bool:
         api = (await self._conn()).api

@@ -18,6 +18,7 @@ from typing import Any, Self
 import httpx
 
 from . import _requests as R
+from ._endpoints_client import EndpointMethods
 from ._requests import Call, KeyValueLike
 from .config import Profile, load_profile
 from .errors import translate
@@ -98,7 +99,7 @@ class _Base:
         return c.parse(response.content)
 
 
-class AOSClient(_Base):
+class AOSClient(EndpointMethods, _Base):
     """Synchronous client; use as a context manager or call `close()`."""
 
     def __init__(

@@ -176,7 +176,13 @@ class Stats(_Value):
 class EndpointInfo(_Value):
     id: str
     name: str
-    status: str = "AVAILABLE"
+    status: str = Field(
+        default="AVAILABLE",
+        description="An object's latest revision on this endpoint: WAITING, RUNNING, FINISHED "
+        "or ERROR (see docs/replication.md)",
+    )
+    attempts: int = Field(default=0, description="Replica transfer attempts so far")
+    error: str = Field(default="", description="The last transfer failure, if any")
 
 
 class Resource(_Value):

@@ -99,7 +99,8 @@ class DetailsPanel(W.VBox):
         for kv in r.key_values:
             rows.append((f"{kv.key} ({kv.variant.value.lower()})", kv.value))
         for ep in r.endpoints:
-            rows.append((f"replica {ep.name}", ep.status))
+            failed = f" (attempt {ep.attempts}: {ep.error})" if ep.error else ""
+            rows.append((f"replica {ep.name}", ep.status + failed))
         self.summary.value = table(rows)
         blocks = []
         if is_object(r):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from ._app import CLIError, Exit
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.command(
@@ -25,9 +29,18 @@ def serve(args: tuple[str, ...]) -> None:
         raise SystemExit(code)
 
 
+def _listen(command: F) -> F:
+    """The --host and --port options of every command that starts a service."""
+    command = click.option(
+        "--port", type=int, default=None, help="TCP port (default 8080; 0 = any)."
+    )(command)
+    return click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")(
+        command
+    )
+
+
 @click.command("server")
-@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="TCP port (default 8080; 0 = any).")
+@_listen
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
@@ -89,12 +102,77 @@ def server(
     asyncio.run(run_server(settings))
 
 
-@click.command("proxy", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def proxy(args: tuple[str, ...]) -> None:
-    """Run a stand-alone data endpoint (not available in this version)."""
-    raise CLIError(
-        "`aos proxy` is not available in this version: the data endpoint runs inside "
-        "`aos serve`/`aos server` (S3 on the same port)",
-        Exit.USAGE,
+@click.command("proxy")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="TOML file of settings (names as in docs/settings.md); AOS_* variables and flags win.",
+)
+@_listen
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory of this endpoint's blobs when --blobs is not given (default ./aos-data).",
+)
+@click.option(
+    "--database",
+    metavar="DSN",
+    default=None,
+    help="The server's metadata store, shared (AOS_METADATA_URL).",
+)
+@click.option(
+    "--blobs",
+    metavar="DSN",
+    default=None,
+    help="This endpoint's blob store: file:///path or s3://bucket/prefix?endpoint=… "
+    "(AOS_BLOBS_URL).",
+)
+@click.option(
+    "--public-url", default=None, help="URL clients and other endpoints use (AOS_PUBLIC_URL)."
+)
+@click.option("--server-url", default=None, help="The server's URL (AOS_SERVER_URL).")
+def proxy(
+    config: Path | None,
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    database: str | None,
+    blobs: str | None,
+    public_url: str | None,
+    server_url: str | None,
+) -> None:
+    """Run a data endpoint (S3) of its own, registered with the server.
+
+    The endpoint credential comes from AOS_ENDPOINT_CREDENTIAL or the config file (an admin
+    creates it with `POST /api/v2/endpoints`); the master key (AOS_MASTER_KEY) and the
+    metadata store are the server's. See docs/deploy.md.
+    """
+    import asyncio
+    import logging
+
+    from pydantic import ValidationError
+
+    from aos_server.errors import AOSError
+    from aos_server.proxy import check_proxy_settings, run_proxy
+    from aos_server.settings import load_settings
+
+    try:
+        settings = load_settings(
+            config,
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            metadata_url=database,
+            blobs_url=blobs,
+            public_url=public_url,
+            server_url=server_url,
+        )
+        check_proxy_settings(settings)
+    except (ValueError, ValidationError, AOSError) as exc:
+        raise CLIError(str(exc), Exit.USAGE) from exc
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    asyncio.run(run_proxy(settings))

@@ -42,6 +42,7 @@ from .keys import (
     SETTINGS,
 )
 from .licenses import DEFAULT_LICENSES
+from .replication.endpoint import install_endpoint
 from .services.auth import AuthService
 from .services.bundles import BundleService
 from .services.crates import CrateService
@@ -230,5 +231,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/health", health)
     app.add_subapp("/api/v2", build_api(app))
     install_landing(app)
+    install_endpoint(app)  # the embedded S3 endpoint is the default data endpoint
     install_s3(app)  # last: the S3 routes catch every other path
     return app

@@ -82,6 +82,11 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     if not boot.token:
         lines.append("  (admin token: the one printed on first start, or AOS_ADMIN_TOKEN)")
     print("\n".join(lines), flush=True)
+    await run_until_signal(runner, ready)
+
+
+async def run_until_signal(runner: web.AppRunner, ready: asyncio.Event | None = None) -> None:
+    """Serve until SIGINT/SIGTERM, then clean the app up (its backends close)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

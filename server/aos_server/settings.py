@@ -104,6 +104,27 @@ class Settings(BaseSettings):
         default=True, description="Whether `aos serve` writes a client profile"
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    server_url: str | None = Field(
+        default=None,
+        description="`aos proxy`: the server's URL, where the proxy registers and heartbeats",
+    )
+    endpoint_credential: SecretStr | None = Field(
+        default=None,
+        description="`aos proxy`: the endpoint credential an admin created with "
+        "POST /api/v2/endpoints (see docs/replication.md)",
+    )
+    replication_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Replica transfers one endpoint runs at a time"
+    )
+    replication_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often an endpoint looks for replicas to pull"
+    )
+    replication_backoff_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="First retry delay of a failed replica transfer; doubles per attempt "
+        "(at most 10 minutes)",
+    )
 
     @field_validator("hooks_allowed_networks", mode="before")
     @classmethod
@@ -139,3 +160,28 @@ class Settings(BaseSettings):
     @property
     def blobs_dsn(self) -> str:
         return self.blobs_url or f"file://{(self.data_dir / 'blobs').resolve()}"
+
+
+def load_settings(config: Path | None = None, **overrides: object) -> Settings:
+    """Settings from a TOML file (keys are the field names), `AOS_*` environment variables and
+    `overrides` (command-line flags), in rising priority; `None` overrides are ignored."""
+    import os
+    import tomllib
+
+    from_file: dict[str, object] = {}
+    if config is not None:
+        try:
+            from_file = tomllib.loads(config.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"Cannot read the config file {config}: {exc}") from exc
+        unknown = set(from_file) - set(Settings.model_fields)
+        if unknown:
+            raise ValueError(
+                f"Unknown settings in {config}: {', '.join(sorted(unknown))} "
+                "(the names are those of docs/settings.md, without AOS_)"
+            )
+    # The environment outranks the file: drop what it sets before handing the file over.
+    in_env = {k[4:].lower() for k in os.environ if k.upper().startswith("AOS_")}
+    values = {k: v for k, v in from_file.items() if k not in in_env}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)  # type: ignore[arg-type]

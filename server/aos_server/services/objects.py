@@ -38,6 +38,7 @@ from . import permissions as perms
 
 if TYPE_CHECKING:
     from ..backends.blobs.base import BlobStore, StagedBlob, Verify
+    from .endpoints import Placement
 from .common import check_name, emit, load, now
 from .resources import ResourceService, public_view, resolve_chain
 
@@ -142,6 +143,8 @@ class ObjectService:
         self.resources = resources
         self.compress = compress
         self.encrypt = encrypt
+        # Set when this process is a data endpoint that records where revisions are (replicas).
+        self.placement: Placement | None = None
 
     async def check_write(
         self,
@@ -363,6 +366,8 @@ class ObjectService:
                     project_id=plan.project.id,
                     when=ts,
                 )
+            if self.placement is not None and blob_key is not None:
+                await self.placement.placed(s, plan.project, key, version, blob_key)
             obj = obj.model_copy(
                 update={
                     "revision": version.revision,

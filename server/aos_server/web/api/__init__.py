@@ -9,7 +9,7 @@ from aiohttp import web
 from ... import __version__
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, SETTINGS
-from . import crates, data, events, governance, hooks, resources, search, users
+from . import crates, data, endpoints, events, governance, hooks, resources, search, users
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
 from .routing import ACTOR, ApiRouter
@@ -23,6 +23,7 @@ ROUTERS: list[ApiRouter] = [
     search.router,
     crates.router,
     governance.router,
+    endpoints.router,
 ]
 # SECURITY: what a hook's callback token may call; every other route refuses it.
 HOOK_CALLBACK_ROUTES = {

@@ -28,6 +28,7 @@ from aos_fs.models import (
 from ...domain.numbers import parse_uint
 from ...domain.permissions import Actor
 from ...keys import GRAPH, OBJECTS, RESOURCES
+from ...replication.keys import ENDPOINTS
 from .routing import ApiRouter
 
 router = ApiRouter()
@@ -133,7 +134,8 @@ async def list_projects(request: web.Request, actor: Actor, query: ProjectsQuery
     "GET", "/resources/{id}", summary="Get a resource", tag=TAG, query=GetQuery, response=Resource
 )
 async def get_resource(request: web.Request, actor: Actor, id: str, query: GetQuery) -> Resource:
-    return await request.config_dict[RESOURCES].get(actor, id, with_stats=query.stats)
+    found = await request.config_dict[RESOURCES].get(actor, id, with_stats=query.stats)
+    return await request.config_dict[ENDPOINTS].with_endpoints(found)  # replicas of objects
 
 
 @router.op(

@@ -1,0 +1,1 @@
+"""Several data endpoints: blob transfer between them, the replication worker, fetch-through."""

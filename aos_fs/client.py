@@ -19,6 +19,7 @@ import httpx
 
 from . import _requests as R
 from ._requests import Call, KeyValueLike
+from .accounts import Accounts, AsyncAccounts
 from .config import Profile, load_profile
 from .errors import translate
 from .events import AsyncEvents, Events
@@ -118,6 +119,8 @@ class AOSClient(_Base):
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self.events = Events(self)
         """Event consumers and subscriptions (`aos_fs.events`)."""
+        self.accounts = Accounts(self)
+        """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
 
     def __enter__(self) -> Self:
         return self
@@ -473,6 +476,8 @@ class AsyncAOSClient(_Base):
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
         self.events = AsyncEvents(self)
         """Event consumers and `subscribe()` (`aos_fs.events`)."""
+        self.accounts = AsyncAccounts(self)
+        """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
 
     async def __aenter__(self) -> Self:
         return self

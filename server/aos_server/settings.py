@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .oidc_settings import OIDCProviderSettings
+
 
 class Settings(BaseSettings):
     """Every field can be set as `AOS_<FIELD>` in the environment; `aos serve` flags win."""
@@ -97,6 +99,25 @@ class Settings(BaseSettings):
         default=True, description="Whether `aos serve` writes a client profile"
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    workspace_sweep_seconds: float = Field(
+        default=30.0, gt=0, description="How often expired workspaces are looked for and removed"
+    )
+    oidc_providers: list[OIDCProviderSettings] = Field(
+        default_factory=list,
+        description="OIDC providers to sign in with (JSON list in AOS_OIDC_PROVIDERS; see "
+        "docs/accounts.md)",
+    )
+    oidc_providers_file: Path | None = Field(
+        default=None, description="A JSON file with more OIDC providers (a list, as above)"
+    )
+    oidc_new_users_active: bool = Field(
+        default=False,
+        description="Whether users created by their first OIDC sign-in may act at once "
+        "(else an admin activates them)",
+    )
+    oidc_token_days: int = Field(
+        default=30, ge=1, le=3650, description="Lifetime of the AOS token a sign-in yields"
+    )
 
     @property
     def base_url(self) -> str:

@@ -24,6 +24,7 @@ from aos_fs.models import (
     User,
 )
 
+from .accounts import AccountsSession
 from .records import (
     BundleRecord,
     ConsumerRecord,
@@ -60,7 +61,7 @@ __all__ = [
 SortKey = Literal["name", "created_at", "updated_at", "size"]
 
 
-class MetadataSession(ABC):
+class MetadataSession(AccountsSession, ABC):
     """Operations inside one snapshot (read) or transaction (write)."""
 
     # -- resources ------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from .rows import (
     user_row,
     version_row,
 )
+from .sql_accounts import AccountsSQL
 from .sql_events import NotificationSQL
 
 
@@ -65,7 +66,7 @@ class SQLConnection(Protocol):
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
 
-class SQLSession(NotificationSQL, MetadataSession):
+class SQLSession(NotificationSQL, AccountsSQL, MetadataSession):
     """MetadataSession over any `SQLConnection` (events, consumers and hooks: `sql_events`)."""
 
     def __init__(self, conn: SQLConnection) -> None:

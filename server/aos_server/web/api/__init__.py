@@ -9,7 +9,7 @@ from aiohttp import web
 from ... import __version__
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, SETTINGS
-from . import crates, data, events, hooks, resources, search, users
+from . import accounts, crates, data, events, hooks, resources, search, users, workspaces
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
 from .routing import ACTOR, ApiRouter
@@ -22,6 +22,8 @@ ROUTERS: list[ApiRouter] = [
     hooks.router,
     search.router,
     crates.router,
+    accounts.router,
+    workspaces.router,
 ]
 # SECURITY: what a hook's callback token may call; every other route refuses it.
 HOOK_CALLBACK_ROUTES = {

@@ -20,6 +20,7 @@ import httpx
 from . import _requests as R
 from ._endpoints_client import EndpointMethods
 from ._requests import Call, KeyValueLike
+from .accounts import Accounts, AsyncAccounts
 from .config import Profile, load_profile
 from .errors import translate
 from .events import AsyncEvents, Events
@@ -122,6 +123,8 @@ class AOSClient(EndpointMethods, _Base):
         """Event consumers and subscriptions (`aos_fs.events`)."""
         self.governance = Governance(self)
         """Archives, snapshots, clones, usage, quotas and rules (`aos_fs.governance`)."""
+        self.accounts = Accounts(self)
+        """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
 
     def __enter__(self) -> Self:
         return self
@@ -478,6 +481,8 @@ class AsyncAOSClient(_Base):
         self.events = AsyncEvents(self)
         self.governance = AsyncGovernance(self)
         """Event consumers and `subscribe()` (`aos_fs.events`)."""
+        self.accounts = AsyncAccounts(self)
+        """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
 
     async def __aenter__(self) -> Self:
         return self

@@ -23,6 +23,7 @@ from .errors import InvalidInput
 from .events import EventBus, StoreLogBus
 from .keyring import Keyring
 from .keys import (
+    ACCOUNTS,
     AUTH,
     BLOBS,
     BOOTSTRAP,
@@ -40,9 +41,11 @@ from .keys import (
     RESOURCES,
     SEARCH,
     SETTINGS,
+    WORKSPACES,
 )
 from .licenses import DEFAULT_LICENSES
 from .replication.endpoint import install_endpoint
+from .services.accounts import Accounts
 from .services.auth import AuthService
 from .services.bundles import BundleService
 from .services.crates import CrateService
@@ -57,6 +60,7 @@ from .services.objects import ObjectService
 from .services.resources import ResourceService
 from .services.search import SearchService
 from .services.sweeper import Sweeper
+from .services.workspaces import WorkspaceService
 from .settings import Settings
 from .web.api import build_api
 from .web.landing import install_landing
@@ -149,6 +153,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[META] = meta
         app[BLOBS] = blobs
         app[AUTH] = auth
+        app[ACCOUNTS] = Accounts.create(meta, keyring)
         app[RESOURCES] = resources
         app[GRAPH] = GraphService(meta)
         app[SEARCH] = SearchService(meta)
@@ -186,10 +191,16 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         )
         sweeper = asyncio.create_task(Sweeper(meta, blobs).forever(), name="aos-sweeper")
         hook_task = asyncio.create_task(runner.forever(), name="aos-hooks")
+        app[WORKSPACES] = WorkspaceService(
+            meta, keyring, resources, app[GRAPH], hooks, s3_endpoint=settings.public_url
+        )
+        ws_task = asyncio.create_task(
+            app[WORKSPACES].forever(settings.workspace_sweep_seconds), name="aos-workspaces"
+        )
         try:
             yield
         finally:
-            for task in (sweeper, hook_task):
+            for task in (sweeper, hook_task, ws_task):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

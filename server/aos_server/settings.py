@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .oidc_settings import OIDCProviderSettings
+
 
 class Settings(BaseSettings):
     """Every field can be set as `AOS_<FIELD>` in the environment; `aos serve` flags win."""
@@ -124,6 +126,25 @@ class Settings(BaseSettings):
         gt=0,
         description="First retry delay of a failed replica transfer; doubles per attempt "
         "(at most 10 minutes)",
+    )
+    workspace_sweep_seconds: float = Field(
+        default=30.0, gt=0, description="How often expired workspaces are looked for and removed"
+    )
+    oidc_providers: list[OIDCProviderSettings] = Field(
+        default_factory=list,
+        description="OIDC providers to sign in with (JSON list in AOS_OIDC_PROVIDERS; see "
+        "docs/accounts.md)",
+    )
+    oidc_providers_file: Path | None = Field(
+        default=None, description="A JSON file with more OIDC providers (a list, as above)"
+    )
+    oidc_new_users_active: bool = Field(
+        default=False,
+        description="Whether users created by their first OIDC sign-in may act at once "
+        "(else an admin activates them)",
+    )
+    oidc_token_days: int = Field(
+        default=30, ge=1, le=3650, description="Lifetime of the AOS token a sign-in yields"
     )
 
     @field_validator("hooks_allowed_networks", mode="before")

@@ -37,6 +37,8 @@ class Actor:
     expires_at: datetime | None = None
     # Hook callback tokens may do exactly a few things; see services.auth.
     purpose: str = "user"
+    # Service accounts: nothing outside their scope is visible, not even PUBLIC data.
+    confined: bool = False
 
     @property
     def anonymous(self) -> bool:

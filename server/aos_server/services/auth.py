@@ -44,7 +44,7 @@ from .common import emit, load, now
 
 TOKEN_PREFIX = "aos_"  # noqa: S105 - a prefix, not a secret
 CALLBACK_PREFIX = "aoshook_"
-_S3_PURPOSE = "s3-secret"
+S3_PURPOSE = "s3-secret"
 
 
 def hash_secret(secret: str) -> str:
@@ -165,11 +165,13 @@ class AuthService:
             )
         return Actor(
             user_id=user.id,
-            is_admin=user.is_admin,
+            is_admin=user.is_admin and not user.is_service_account,
             token_id=token.id,
-            scope_id=token.scope_id,
+            # SECURITY: a service account acts inside its project only, whatever its token says.
+            scope_id=token.scope_id or (user.project_id if user.is_service_account else None),
             ceiling=Level[token.level.value],
             expires_at=token.expires_at,
+            confined=user.is_service_account,
         )
 
     async def actor_for_token_id(self, token_id: str | None, user_id: str) -> Actor:
@@ -179,6 +181,8 @@ class AuthService:
             if token_id is None:
                 if user is None or not user.active:
                     raise Unauthenticated("This account is deactivated; ask an administrator")
+                if user.is_service_account:
+                    return Actor(user_id=user.id, scope_id=user.project_id, confined=True)
                 return Actor(user_id=user.id, is_admin=user.is_admin)
             record = await s.get_token(token_id)
         if record is None:
@@ -369,7 +373,7 @@ class AuthService:
             secret = secret_key or new_secret(30)
             record3 = S3CredentialRecord(
                 access_key_id=access,
-                secret_sealed=self.keyring.seal(secret.encode(), _S3_PURPOSE),
+                secret_sealed=self.keyring.seal(secret.encode(), S3_PURPOSE),
                 user_id=actor.user_id or "",
                 token_id=token_id,
                 created_at=now(),
@@ -417,7 +421,7 @@ class AuthService:
             mine = await s.list_s3_credentials(actor.user_id or "")
         for record in mine:
             if record.token_id == actor.token_id:
-                secret = self.keyring.unseal(record.secret_sealed, _S3_PURPOSE).decode()
+                secret = self.keyring.unseal(record.secret_sealed, S3_PURPOSE).decode()
                 return record.access_key_id, secret
         created = await self.create_s3_credentials(
             actor, S3CredentialsCreate(token_id=actor.token_id)
@@ -430,7 +434,7 @@ class AuthService:
             record = await s.get_s3_credential(access_key_id)
         if record is None:
             return None
-        return self.keyring.unseal(record.secret_sealed, _S3_PURPOSE).decode(), record
+        return self.keyring.unseal(record.secret_sealed, S3_PURPOSE).decode(), record
 
     # -- bootstrap ------------------------------------------------------------------------------
     async def bootstrap(
@@ -487,7 +491,7 @@ class AuthService:
                 await s.insert_s3_credential(
                     S3CredentialRecord(
                         access_key_id=created_access[0],
-                        secret_sealed=self.keyring.seal(created_access[1].encode(), _S3_PURPOSE),
+                        secret_sealed=self.keyring.seal(created_access[1].encode(), S3_PURPOSE),
                         user_id=admin.id,
                         token_id=None,
                         created_at=now(),

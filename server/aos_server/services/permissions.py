@@ -60,6 +60,9 @@ async def access(s: MetadataSession, actor: Actor, resource: Resource) -> Access
     open_level = _OPEN_LEVEL.get(resource.data_class, Level.NONE)
     if actor.scope_id is not None and level == Level.NONE:
         open_level = Level.NONE if resource.data_class != DataClass.PUBLIC else open_level
+    if actor.confined and level == Level.NONE:
+        # SECURITY: a service account never leaves its project (no PUBLIC, no redacted views).
+        return Access(resource, Level.NONE, False)
     effective = max(level, open_level)
     redacted = effective < Level.READ and resource.data_class == DataClass.PRIVATE
     return Access(resource, effective, redacted)

@@ -24,6 +24,7 @@ from aos_fs.models import (
     User,
 )
 
+from .accounts import AccountsSession
 from .governance import GovernanceSession
 from .records import (
     BundleRecord,
@@ -61,7 +62,7 @@ __all__ = [
 SortKey = Literal["name", "created_at", "updated_at", "size"]
 
 
-class MetadataSession(GovernanceSession):
+class MetadataSession(GovernanceSession, AccountsSession, ABC):
     """Operations inside one snapshot (read) or transaction (write)."""
 
     # -- resources ------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from .rows import (
     user_row,
     version_row,
 )
+from .sql_accounts import AccountsSQL
 from .sql_events import NotificationSQL
 from .sql_governance import GovernanceSQL
 
@@ -66,7 +67,7 @@ class SQLConnection(Protocol):
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
 
-class SQLSession(NotificationSQL, GovernanceSQL, MetadataSession):
+class SQLSession(NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession):
     """MetadataSession over any `SQLConnection` (events, consumers and hooks: `sql_events`)."""
 
     def __init__(self, conn: SQLConnection) -> None:

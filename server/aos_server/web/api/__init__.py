@@ -9,7 +9,19 @@ from aiohttp import web
 from ... import __version__
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, SETTINGS
-from . import crates, data, endpoints, events, governance, hooks, resources, search, users
+from . import (
+    accounts,
+    crates,
+    data,
+    endpoints,
+    events,
+    governance,
+    hooks,
+    resources,
+    search,
+    users,
+    workspaces,
+)
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
 from .routing import ACTOR, ApiRouter
@@ -24,6 +36,8 @@ ROUTERS: list[ApiRouter] = [
     crates.router,
     governance.router,
     endpoints.router,
+    accounts.router,
+    workspaces.router,
 ]
 # SECURITY: what a hook's callback token may call; every other route refuses it.
 HOOK_CALLBACK_ROUTES = {

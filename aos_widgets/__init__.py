@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._frontend import BrowserUploader, CopyButton, SecretBox
 from ._session import Session
 from ._tasks import StatusLine, describe
+from .accounts import AccessPanel, AnnouncementsBar
 from .browser import BrowserPanel
 from .connect import ConnectPanel
 from .details import DetailsPanel, code_for
@@ -23,6 +24,8 @@ from .sharing import SharingPanel
 from .upload import UploadPanel
 
 __all__ = [
+    "AccessPanel",
+    "AnnouncementsBar",
     "BrowserPanel",
     "BrowserUploader",
     "ConnectPanel",

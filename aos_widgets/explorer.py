@@ -7,6 +7,7 @@ import os
 import ipywidgets as W
 
 from ._session import Session
+from .accounts import AccessPanel, AnnouncementsBar
 from .browser import BrowserPanel
 from .connect import ConnectPanel
 from .details import DetailsPanel
@@ -28,6 +29,7 @@ TABS = [
     "Sharing",
     "Presigned URL",
     "Notifications",
+    "Access",
 ]
 
 
@@ -48,6 +50,8 @@ class Explorer(W.AppLayout):
         self.presign = PresignPanel(s)
         self.notifications = NotificationsPanel(s)
         self.search = SearchPanel(s)
+        self.access = AccessPanel(s)
+        self.announcements = AnnouncementsBar(s)
         self.tabs = W.Tab(
             children=[
                 W.VBox([self.details, self.preview]),
@@ -58,13 +62,14 @@ class Explorer(W.AppLayout):
                 self.sharing,
                 self.presign,
                 self.notifications,
+                self.access,
             ]
         )
         self.tabs.titles = tuple(TABS)
         super().__init__(
             header=self.connect,
             left_sidebar=self.browser,
-            center=self.tabs,
+            center=W.VBox([self.announcements, self.tabs]),
             pane_widths=["380px", 1, 0],
             pane_heights=["90px", 1, 0],
             grid_gap="0.5em",
@@ -87,6 +92,8 @@ class Explorer(W.AppLayout):
             self.sharing,
             self.presign,
             self.search,
+            self.access,
+            self.announcements,
         ):
             await panel.tasks.join()
 

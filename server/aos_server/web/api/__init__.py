@@ -9,7 +9,7 @@ from aiohttp import web
 from ... import __version__
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, SETTINGS
-from . import accounts, crates, data, events, hooks, resources, search, users, workspaces
+from . import accounts, crates, data, events, hooks, oidc, resources, search, users, workspaces
 from .openapi import build_openapi
 from .problems import problem, problem_middleware
 from .routing import ACTOR, ApiRouter
@@ -24,6 +24,7 @@ ROUTERS: list[ApiRouter] = [
     crates.router,
     accounts.router,
     workspaces.router,
+    oidc.router,
 ]
 # SECURITY: what a hook's callback token may call; every other route refuses it.
 HOOK_CALLBACK_ROUTES = {

@@ -174,3 +174,41 @@ def test_aos_login_oidc(server: LiveServer, admin: AOSClient, tmp_path: Path) ->
     assert token
     with AOSClient(server.url, token.group(1)) as carol:
         assert carol.whoami().user.name == login  # type: ignore[union-attr]
+
+
+class _Stop(Exception):
+    """Raised to keep the attacker's browser from following the provider back to AOS."""
+
+
+def test_a_browser_sign_in_finishes_only_in_its_own_browser(server: LiveServer) -> None:
+    """Login CSRF: a callback URL from one browser does not sign in another one."""
+    from tests.accounts.oidc import _walk
+
+    callback = f"{server.url}/api/v2/auth/oidc/test/callback"
+    caught: list[str] = []
+
+    def stop_at_callback(request: httpx.Request) -> None:
+        if str(request.url).startswith(callback):
+            caught.append(str(request.url))
+            raise _Stop
+
+    with httpx.Client(
+        follow_redirects=True, timeout=10, event_hooks={"request": [stop_at_callback]}
+    ) as attacker:
+        with pytest.raises(_Stop):
+            _walk(attacker, attacker.get(f"{server.url}/api/v2/auth/oidc/test/login"), "mallory")
+        assert caught
+        with httpx.Client(timeout=10) as victim:
+            refused = victim.get(caught[0])
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "permission_denied"
+        attacker.event_hooks = {"request": []}
+        own = attacker.get(caught[0])  # the browser that started it may finish it
+        assert own.status_code == 200
+        assert "waits for an administrator" in own.text
+    # A flow started through the JSON route (no cookie) finishes in any browser.
+    with AOSClient(server.url, None) as anonymous:
+        start = anonymous.accounts.oidc_authorize("test")
+    page = sign_in_in_browser(start.authorization_url, unique("dave"))
+    assert page.status_code == 200
+    assert "waits for an administrator" in page.text

@@ -148,5 +148,6 @@ async def test_empty_statistics(store: MetadataStore) -> None:
         stats = await s.resource_statistics("nothing")
         user = await s.user_statistics("nobody")
         assert await s.list_service_accounts("nothing") == []
+        assert await s.list_admin_ids() == []
     assert (stats.objects, stats.bytes, stats.versions, stats.last_change) == (0, 0, 0, None)
     assert (user.projects, user.objects, user.versions, user.bytes) == (0, 0, 0, 0)

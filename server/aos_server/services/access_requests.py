@@ -36,8 +36,7 @@ async def admins_of(s: MetadataSession, res: Resource) -> list[str]:
     people = [u.id for u in users if u.active and not u.is_service_account]
     if people:
         return people
-    every = await s.list_users(after=None, limit=1000)
-    return [u.id for u in every if u.is_admin and u.active]
+    return await s.list_admin_ids()
 
 
 class AccessRequestService:

@@ -154,16 +154,18 @@ class OIDCService:
         return await self.sign_in(name, claims)
 
     # -- authorization code with PKCE -----------------------------------------------------------
-    async def authorize(self, name: str, redirect_uri: str) -> BrowserSignIn:
+    async def authorize(
+        self, name: str, redirect_uri: str, *, binding: str | None = None
+    ) -> BrowserSignIn:
+        """Start a browser sign-in. With `binding` (a secret also set as a cookie in the
+        browser), only that browser can finish it: no one can slip their own sign-in into
+        someone else's browser (login CSRF)."""
         provider = self._provider(name)
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-        await self._save(
-            state,
-            name,
-            BROWSER,
-            {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri},
-            BROWSER_FLOW_SECONDS,
-        )
+        secret = {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
+        if binding is not None:
+            secret["binding"] = hash_secret(binding)
+        await self._save(state, name, BROWSER, secret, BROWSER_FLOW_SECONDS)
         query = urlencode(
             {
                 "response_type": "code",
@@ -179,9 +181,19 @@ class OIDCService:
         url = await provider.endpoint("authorization_endpoint")
         return BrowserSignIn(authorization_url=f"{url}?{query}", flow_id=state)
 
-    async def callback(self, name: str, state: str, code: str) -> SignInResult:
+    async def callback(
+        self, name: str, state: str, code: str, *, binding: str | None = None
+    ) -> SignInResult:
         provider = self._provider(name)
         secret = await self._load(state, name, BROWSER)
+        bound = secret.get("binding")
+        # SECURITY: a flow started by /login finishes only in the browser that started it.
+        if bound is not None and (
+            binding is None or not secrets.compare_digest(bound, hash_secret(binding))
+        ):
+            raise PermissionDenied(
+                "This sign-in was started in another browser; start it again here"
+            )
         await self._finish(state)  # SECURITY: a state (and its code verifier) is used once
         answer = await provider.token(
             {
@@ -252,10 +264,9 @@ class OIDCService:
         await s.insert_identity(provider, subject, user.id, now())
         await emit(s, Actor(user_id=user.id), "user.created", None, user_id=user.id, oidc=provider)
         if not user.active:
-            admins = [u.id for u in await s.list_users(after=None, limit=1000) if u.is_admin]
             await notify(
                 s,
-                admins,
+                await s.list_admin_ids(),
                 kind="user_signup",
                 title=f"{user.name} signed up through {provider} and waits for activation",
                 body=f"Activate with `PATCH /api/v2/users/{user.id}` (active: true)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import secrets
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
@@ -17,10 +18,12 @@ from aos_fs.account_models import (
 
 from ...domain.permissions import Actor
 from ...keys import OIDC, SETTINGS
+from ...services.oidc import BROWSER_FLOW_SECONDS
 from .routing import ApiRouter
 
 router = ApiRouter()
 TAG = "sign-in"
+COOKIE = "aos_oidc_binding"
 
 
 class CallbackQuery(BaseModel):
@@ -92,10 +95,24 @@ async def authorize(request: web.Request, actor: Actor, provider: str) -> Browse
     tag=TAG,
 )
 async def login(request: web.Request, actor: Actor, provider: str) -> web.StreamResponse:
-    start = await request.config_dict[OIDC].authorize(provider, _callback_url(request, provider))
-    return web.Response(
+    binding = secrets.token_urlsafe(32)
+    start = await request.config_dict[OIDC].authorize(
+        provider, _callback_url(request, provider), binding=binding
+    )
+    response = web.Response(
         status=302, headers={"Location": start.authorization_url, "Cache-Control": "no-store"}
     )
+    # Not a credential: it only ties the sign-in to this browser (see OIDCService.authorize).
+    response.set_cookie(
+        COOKIE,
+        binding,
+        max_age=BROWSER_FLOW_SECONDS,
+        path=f"/api/v2/auth/oidc/{provider}/",
+        httponly=True,
+        samesite="Lax",
+        secure=request.secure,
+    )
+    return response
 
 
 @router.op(
@@ -114,7 +131,9 @@ async def callback(
         raise PermissionDenied(
             f"The sign-in was not completed: {query.error_description or query.error}"
         )
-    result = await request.config_dict[OIDC].callback(provider, query.state, query.code)
+    result = await request.config_dict[OIDC].callback(
+        provider, query.state, query.code, binding=request.cookies.get(COOKIE)
+    )
     name = html.escape(result.user.name if result.user else "")
     if result.token is None:
         body = f"<p>{html.escape(result.detail)}</p>"

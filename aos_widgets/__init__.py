@@ -22,6 +22,7 @@ from .preview import PreviewPanel
 from .search import SearchPanel
 from .sharing import SharingPanel
 from .upload import UploadPanel
+from .workspaces import WorkspacePanel
 
 __all__ = [
     "AccessPanel",
@@ -43,6 +44,7 @@ __all__ = [
     "SharingPanel",
     "StatusLine",
     "UploadPanel",
+    "WorkspacePanel",
     "code_for",
     "describe",
     "explore",

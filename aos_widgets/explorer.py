@@ -19,6 +19,7 @@ from .preview import PreviewPanel
 from .search import SearchPanel
 from .sharing import SharingPanel
 from .upload import UploadPanel
+from .workspaces import WorkspacePanel
 
 TABS = [
     "Details",
@@ -30,6 +31,7 @@ TABS = [
     "Presigned URL",
     "Notifications",
     "Access",
+    "Workspaces",
 ]
 
 
@@ -52,6 +54,7 @@ class Explorer(W.AppLayout):
         self.search = SearchPanel(s)
         self.access = AccessPanel(s)
         self.announcements = AnnouncementsBar(s)
+        self.workspaces = WorkspacePanel(s)
         self.tabs = W.Tab(
             children=[
                 W.VBox([self.details, self.preview]),
@@ -63,6 +66,7 @@ class Explorer(W.AppLayout):
                 self.presign,
                 self.notifications,
                 self.access,
+                self.workspaces,
             ]
         )
         self.tabs.titles = tuple(TABS)
@@ -94,6 +98,7 @@ class Explorer(W.AppLayout):
             self.search,
             self.access,
             self.announcements,
+            self.workspaces,
         ):
             await panel.tasks.join()
 

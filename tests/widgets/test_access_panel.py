@@ -66,3 +66,28 @@ async def test_announcements_bar(live_server: LiveServer, admin: AOSClient) -> N
     finally:
         admin.accounts.delete_announcement(item.id)
         await session.close()
+
+
+async def test_workspace_panel(live_server: LiveServer, admin: AOSClient) -> None:
+    from aos_widgets import WorkspacePanel
+
+    template = admin.accounts.create_workspace_template(unique("wsp"), lifetime=600)
+    user = admin.create_user(unique("maker"))
+    token = admin.create_token("t", user_id=user.id)
+    session = Session()
+    panel = WorkspacePanel(session)
+    try:
+        await session.connect(live_server.url, token.secret)
+        await until(lambda: template.name in [v for _, v in panel.template.options])
+        panel.template.value = template.name
+        panel.create_button.click()
+        await panel.tasks.join()
+        ws = panel.workspace
+        assert ws is not None and ws.project.name in panel.summary.value
+        assert ws.token and ws.token not in panel.summary.value  # secrets only in the box
+        panel.claim_button.click()
+        await panel.tasks.join()
+        assert "is now your PRIVATE project" in panel.status.message
+        assert (await session.client.get(ws.project.id)).data_class == "PRIVATE"
+    finally:
+        await session.close()

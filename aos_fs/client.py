@@ -12,14 +12,14 @@ import random
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
 from . import _requests as R
 from ._requests import Call, KeyValueLike
-from .accounts import Accounts, AsyncAccounts
 from .config import Profile, load_profile
 from .errors import translate
 from .events import AsyncEvents, Events
@@ -39,6 +39,9 @@ from .models import (
     User,
     WhoAmI,
 )
+
+if TYPE_CHECKING:
+    from .accounts import Accounts, AsyncAccounts
 
 __version__ = "0.1.0"
 RETRY_STATUS = frozenset({429, 502, 503, 504})
@@ -119,8 +122,13 @@ class AOSClient(_Base):
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self.events = Events(self)
         """Event consumers and subscriptions (`aos_fs.events`)."""
-        self.accounts = Accounts(self)
+
+    @cached_property
+    def accounts(self) -> Accounts:
         """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
+        from .accounts import Accounts
+
+        return Accounts(self)
 
     def __enter__(self) -> Self:
         return self
@@ -476,8 +484,13 @@ class AsyncAOSClient(_Base):
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
         self.events = AsyncEvents(self)
         """Event consumers and `subscribe()` (`aos_fs.events`)."""
-        self.accounts = AsyncAccounts(self)
+
+    @cached_property
+    def accounts(self) -> AsyncAccounts:
         """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
+        from .accounts import AsyncAccounts
+
+        return AsyncAccounts(self)
 
     async def __aenter__(self) -> Self:
         return self

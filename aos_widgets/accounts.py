@@ -68,6 +68,7 @@ class AccessPanel(W.VBox):
         self.message = W.Text(placeholder="why you need it")
         self.ask_button = W.Button(description="Ask for access", icon="key")
         self.stats_button = W.Button(description="Statistics", icon="bar-chart")
+        self.my_stats_button = W.Button(description="My statistics", icon="user")
         self.stats = W.HTML()
         self.refresh_button.on_click(on_click(self.tasks, self.refresh))
         self.read_button.on_click(on_click(self.tasks, self.mark_all_read))
@@ -75,6 +76,7 @@ class AccessPanel(W.VBox):
         self.refuse_button.on_click(on_click(self.tasks, lambda: self.decide(False)))
         self.ask_button.on_click(on_click(self.tasks, self.ask))
         self.stats_button.on_click(on_click(self.tasks, self.statistics))
+        self.my_stats_button.on_click(on_click(self.tasks, self.my_statistics))
         self.session.observe(self._on_connected, "connected")
         self.children = [
             W.HTML("<b>Notifications</b>"),
@@ -85,6 +87,7 @@ class AccessPanel(W.VBox):
             W.HBox([self.reason, self.grant_button, self.refuse_button]),
             W.HTML("<b>The selected resource</b>"),
             W.HBox([self.level, self.message, self.ask_button, self.stats_button]),
+            self.my_stats_button,
             self.stats,
             self.status,
         ]
@@ -153,3 +156,17 @@ class AccessPanel(W.VBox):
             ]
         )
         self.status.ok(f"Statistics of {res.name}")
+
+    async def my_statistics(self) -> None:
+        found = await self.session.client.accounts.user_statistics(self.session.user_id)
+        last = f"{found.last_upload:%Y-%m-%d %H:%M}" if found.last_upload else "-"
+        self.stats.value = table(
+            [
+                ("projects created", found.projects),
+                ("objects created", found.objects),
+                ("revisions uploaded", found.versions),
+                ("bytes uploaded", size(found.bytes)),
+                ("last upload", last),
+            ]
+        )
+        self.status.ok(f"Statistics of {self.session.user}")

@@ -49,6 +49,9 @@ async def test_access_panel_round_trip(live_server: LiveServer, admin: AOSClient
         mine.stats_button.click()
         await mine.tasks.join()
         assert "revisions" in mine.stats.value
+        mine.my_stats_button.click()
+        await mine.tasks.join()
+        assert "revisions uploaded" in mine.stats.value
     finally:
         await asker.close()
         await owner.close()

@@ -40,6 +40,8 @@ def test_access_request_round_trip(live_server: LiveServer, admin: AOSClient) ->
         assert bystander.accounts.access_requests(incoming=True) == []
         with pytest.raises(AOSPermissionError):
             bystander.accounts.decide_access(req.id, True)
+        with pytest.raises(ValueError, match="or refuse"):
+            owner.accounts.decide_access(req.id, True, level="NONE")
         decided = owner.accounts.decide_access(req.id, True, reason="welcome")
         assert decided.status == "GRANTED"
         assert decided.decided_by == owner_id

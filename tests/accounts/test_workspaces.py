@@ -106,6 +106,21 @@ def test_anonymous_workspace_expires_and_is_removed(server: LiveServer, admin: A
     assert ws.project.name not in names
 
 
+def test_a_signed_in_creator_is_told_when_the_workspace_expires(
+    server: LiveServer, admin: AOSClient
+) -> None:
+    brief = admin.accounts.create_workspace_template(unique("brief"), lifetime=1)
+    with new_user(admin, server.url, "creator") as creator:
+        ws = creator.accounts.create_workspace(brief.name)
+        deadline = time.monotonic() + 15
+        while not any(n.resource_id == ws.project.id for n in creator.accounts.notifications()):
+            assert time.monotonic() < deadline, "no notification about the expired workspace"
+            time.sleep(0.2)
+        note = next(n for n in creator.accounts.notifications() if n.resource_id == ws.project.id)
+        assert note.kind == "workspace_expired"
+        assert ws.project.name in note.title
+
+
 def test_claiming_turns_a_workspace_into_a_project(server: LiveServer, admin: AOSClient) -> None:
     closed = admin.accounts.create_workspace_template(unique("members"), lifetime=600)
     with AOSClient(server.url, None) as anonymous, pytest.raises(AOSUnauthenticated):

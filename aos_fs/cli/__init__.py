@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import click
 
-from . import account, browse, events, hooks, meta, search, server, share, transfer
+from . import account, accounts, browse, events, hooks, meta, search, server, share, transfer
 from ._app import Exit, State, report
 
 __all__ = ["Exit", "cli", "main"]
@@ -78,6 +78,12 @@ for command in (
     search.search,
     events.events,
     hooks.hooks,
+    accounts.notifications,
+    accounts.access,
+    accounts.announcements,
+    accounts.stats,
+    accounts.workspace,
+    accounts.service_account,
 ):
     cli.add_command(command)
 

@@ -18,6 +18,9 @@ from ._resolve import resource_id
 @click.option("--token", "token_value", default=None, help="The API token (visible in `ps`).")
 @click.option("--token-stdin", is_flag=True, help="Read the token from standard input.")
 @click.option(
+    "--oidc", "oidc", default=None, metavar="PROVIDER", help="Sign in with an OIDC provider."
+)
+@click.option(
     "--default/--no-default",
     "make_default",
     default=True,
@@ -26,12 +29,18 @@ from ._resolve import resource_id
 @json_option
 @pass_state
 def login(
-    state: State, url: str | None, token_value: str | None, token_stdin: bool, make_default: bool
+    state: State,
+    url: str | None,
+    token_value: str | None,
+    token_stdin: bool,
+    oidc: str | None,
+    make_default: bool,
 ) -> None:
     """Check a token against a server and keep both in a profile (file mode 0600).
 
     URL defaults to --url, AOS_URL or the profile's URL. Without --token/--token-stdin the token
-    is asked for without echo. The profile is named by --profile (default: "default").
+    is asked for without echo; with --oidc PROVIDER you sign in in a browser instead (device
+    code). The profile is named by --profile (default: "default").
     """
     from ..client import AOSClient
     from ..config import Profile, config_path, load_profile, save_profile
@@ -46,7 +55,11 @@ def login(
             url = None
     if not url:
         raise click.UsageError("give the server URL: aos login http://host:8080")
-    if token_stdin:
+    if oidc:
+        from .signin import device_sign_in
+
+        token = device_sign_in(url, oidc)
+    elif token_stdin:
         token = sys.stdin.readline().strip()
     elif token_value:
         token = token_value.strip()
@@ -66,6 +79,10 @@ def login(
         make_default=make_default,
     )
     result = {"profile": name, "url": url.rstrip("/"), "user": me.user.name, "config": str(written)}
+    if not state.json:
+        from .signin import show_announcements
+
+        show_announcements(url, token)
     emit(
         state,
         result,

@@ -38,12 +38,14 @@ from .keys import (
     META,
     MULTIPART,
     OBJECTS,
+    OIDC,
     RESOURCES,
     SEARCH,
     SETTINGS,
     WORKSPACES,
 )
 from .licenses import DEFAULT_LICENSES
+from .oidc_settings import load_providers
 from .replication.endpoint import install_endpoint
 from .services.accounts import Accounts
 from .services.auth import AuthService
@@ -57,6 +59,7 @@ from .services.hook_runner import HookRunner, Presigner
 from .services.hooks import HookService
 from .services.multipart import MultipartService
 from .services.objects import ObjectService
+from .services.oidc import OIDCService
 from .services.resources import ResourceService
 from .services.search import SearchService
 from .services.sweeper import Sweeper
@@ -189,6 +192,15 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
                 settings.admin_secret_key.get_secret_value() if settings.admin_secret_key else None
             ),
         )
+        app[OIDC] = OIDCService(
+            meta,
+            keyring,
+            await asyncio.to_thread(
+                load_providers, settings.oidc_providers, settings.oidc_providers_file
+            ),
+            new_users_active=settings.oidc_new_users_active,
+            token_days=settings.oidc_token_days,
+        )
         sweeper = asyncio.create_task(Sweeper(meta, blobs).forever(), name="aos-sweeper")
         hook_task = asyncio.create_task(runner.forever(), name="aos-hooks")
         app[WORKSPACES] = WorkspaceService(
@@ -204,6 +216,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app[OIDC].close()
             await bus.close()
             await blobs.close()
     finally:

@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
 from aos_fs.client import AOSClient
 from aos_fs.errors import AOSConflict, AOSPermissionError
 from tests.accounts.conftest import new_user, unique
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, make_settings, start_server, stop_server
+from tests.postgres_db import fresh_schema_sync
 
 
-def test_access_request_round_trip(live_server: LiveServer, admin: AOSClient) -> None:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The shared live server (SQLite), then one of its own on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("live_server")
+        return
+    with fresh_schema_sync() as dsn:
+        running = start_server(make_settings(tmp_path_factory.mktemp("aos-pg"), metadata_url=dsn))
+        try:
+            yield running.server
+        finally:
+            stop_server(running)
+
+
+def test_access_request_round_trip(server: LiveServer) -> None:
+    with AOSClient(server.url, server.admin_token) as admin:
+        _round_trip(server, admin)
+
+
+def _round_trip(server: LiveServer, admin: AOSClient) -> None:
     project = admin.create_project(unique("ask"), data_class="PRIVATE")
     data = admin.create_dataset(project.id, "results")
     with (
-        new_user(admin, live_server.url, "owner") as owner,
-        new_user(admin, live_server.url, "asker") as asker,
-        new_user(admin, live_server.url, "bystander") as bystander,
+        new_user(admin, server.url, "owner") as owner,
+        new_user(admin, server.url, "asker") as asker,
+        new_user(admin, server.url, "bystander") as bystander,
     ):
         owner_id = owner.whoami().user.id  # type: ignore[union-attr]
         asker_id = asker.whoami().user.id  # type: ignore[union-attr]
@@ -40,6 +66,8 @@ def test_access_request_round_trip(live_server: LiveServer, admin: AOSClient) ->
         assert bystander.accounts.access_requests(incoming=True) == []
         with pytest.raises(AOSPermissionError):
             bystander.accounts.decide_access(req.id, True)
+        with pytest.raises(ValueError, match="or refuse"):
+            owner.accounts.decide_access(req.id, True, level="NONE")
         decided = owner.accounts.decide_access(req.id, True, reason="welcome")
         assert decided.status == "GRANTED"
         assert decided.decided_by == owner_id

@@ -148,5 +148,24 @@ async def test_empty_statistics(store: MetadataStore) -> None:
         stats = await s.resource_statistics("nothing")
         user = await s.user_statistics("nobody")
         assert await s.list_service_accounts("nothing") == []
+        assert await s.list_admin_ids() == []
     assert (stats.objects, stats.bytes, stats.versions, stats.last_change) == (0, 0, 0, None)
     assert (user.projects, user.objects, user.versions, user.bytes) == (0, 0, 0, 0)
+
+
+async def test_service_accounts_and_admins(store: MetadataStore) -> None:
+    from aos_fs.models import User
+
+    boss = User(id=new_id(), name="boss", is_admin=True, created_at=NOW)
+    gone = User(id=new_id(), name="gone", is_admin=True, active=False, created_at=NOW)
+    robot = User(
+        id=new_id(), name="robot", is_service_account=True, project_id="p1", created_at=NOW
+    )
+    async with store.write() as s:
+        for user in (boss, gone, robot):
+            await s.insert_user(user)
+        await s.insert_user(User(id=new_id(), name="plain", created_at=NOW))
+    async with store.read() as s:
+        assert await s.list_admin_ids() == [boss.id]
+        assert [u.id for u in await s.list_service_accounts("p1")] == [robot.id]
+        assert await s.list_service_accounts("p2") == []

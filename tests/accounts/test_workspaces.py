@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,15 +15,27 @@ from aos_fs.client import AOSClient
 from aos_fs.errors import AOSPermissionError, AOSUnauthenticated
 from tests.accounts.conftest import new_user, s3_client, unique
 from tests.conftest import LiveServer, make_settings, start_server, stop_server
+from tests.postgres_db import fresh_schema_sync
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server of its own that looks for expired workspaces five times a second."""
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server of its own (on SQLite, then on PostgreSQL) that looks for expired workspaces
+    five times a second."""
     path: Path = tmp_path_factory.mktemp("aos-ws")
-    running = start_server(make_settings(path, workspace_sweep_seconds=0.2))
-    yield running.server
-    stop_server(running)
+    with contextlib.ExitStack() as stack:
+        extra: dict[str, object] = {}
+        if request.param == "postgres":
+            extra["metadata_url"] = stack.enter_context(fresh_schema_sync())
+        running = start_server(make_settings(path, workspace_sweep_seconds=0.2, **extra))
+        try:
+            yield running.server
+        finally:
+            stop_server(running)
 
 
 @pytest.fixture
@@ -36,7 +49,14 @@ def test_anonymous_workspace_expires_and_is_removed(server: LiveServer, admin: A
         unique("scratch"),
         description="try things out",
         key_values=[{"key": "purpose", "value": "scratch"}],
-        lifetime=2,
+        hooks=[
+            {
+                "name": "mark-uploads",
+                "trigger": {"on": "object_finished"},
+                "action": {"type": "add_key_value", "key": "seen-by", "value": "workspace"},
+            }
+        ],
+        lifetime=3,
         allow_anonymous=True,
     )
     with AOSClient(server.url, None) as anonymous:
@@ -56,6 +76,14 @@ def test_anonymous_workspace_expires_and_is_removed(server: LiveServer, admin: A
     s3 = s3_client(ws.s3_endpoint, ws.access_key_id or "", ws.secret_access_key)
     s3.put_object(Bucket=ws.project.name, Key="notes.txt", Body=b"scratch work")
     assert s3.get_object(Bucket=ws.project.name, Key="notes.txt")["Body"].read() == b"scratch work"
+    stats = admin.accounts.resource_statistics(ws.project.id)
+    assert (stats.objects, stats.bytes, stats.versions) == (1, len(b"scratch work"), 1)
+    # The template's hook was installed and acts in the workspace.
+    notes = admin.resolve(f"{ws.project.name}/notes.txt")[-1]
+    deadline = time.monotonic() + 10
+    while not any(kv.key == "seen-by" for kv in admin.get(notes.id).key_values):
+        assert time.monotonic() < deadline, "the workspace's hook did not run"
+        time.sleep(0.1)
 
     # After its lifetime the sweeper removes it and its credentials stop working.
     deadline = time.monotonic() + 15
@@ -76,6 +104,21 @@ def test_anonymous_workspace_expires_and_is_removed(server: LiveServer, admin: A
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] in (403, 404)
     names = [p.name for p in admin.list_projects(limit=1000).items]
     assert ws.project.name not in names
+
+
+def test_a_signed_in_creator_is_told_when_the_workspace_expires(
+    server: LiveServer, admin: AOSClient
+) -> None:
+    brief = admin.accounts.create_workspace_template(unique("brief"), lifetime=1)
+    with new_user(admin, server.url, "creator") as creator:
+        ws = creator.accounts.create_workspace(brief.name)
+        deadline = time.monotonic() + 15
+        while not any(n.resource_id == ws.project.id for n in creator.accounts.notifications()):
+            assert time.monotonic() < deadline, "no notification about the expired workspace"
+            time.sleep(0.2)
+        note = next(n for n in creator.accounts.notifications() if n.resource_id == ws.project.id)
+        assert note.kind == "workspace_expired"
+        assert ws.project.name in note.title
 
 
 def test_claiming_turns_a_workspace_into_a_project(server: LiveServer, admin: AOSClient) -> None:

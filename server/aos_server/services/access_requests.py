@@ -8,7 +8,7 @@ from aos_fs.models import Permission, PermissionLevel, Resource
 from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
-from ..errors import Conflict, NotFound, PermissionDenied, Unauthenticated
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from . import permissions as perms
 from .common import emit, load, now
 from .inbox import notify
@@ -36,8 +36,7 @@ async def admins_of(s: MetadataSession, res: Resource) -> list[str]:
     people = [u.id for u in users if u.active and not u.is_service_account]
     if people:
         return people
-    every = await s.list_users(after=None, limit=1000)
-    return [u.id for u in every if u.is_admin and u.active]
+    return await s.list_admin_ids()
 
 
 class AccessRequestService:
@@ -122,6 +121,8 @@ class AccessRequestService:
             if req.status != "PENDING":
                 raise Conflict(f"This request was {req.status.lower()} already")
             level = body.level or req.level
+            if body.grant and level == PermissionLevel.NONE:
+                raise InvalidInput("Grant READ, APPEND, WRITE or ADMIN, or refuse", field="level")
             req = req.model_copy(
                 update={
                     "status": "GRANTED" if body.grant else "REFUSED",

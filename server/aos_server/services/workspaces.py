@@ -45,6 +45,7 @@ from .auth import S3_PURPOSE, TOKEN_PREFIX, hash_secret
 from .common import emit, load, now
 from .dag import GraphService
 from .hooks import HookCreate, HookService
+from .inbox import notify
 from .resources import ResourceService, public_view
 
 log = logging.getLogger("aos.workspaces")
@@ -273,7 +274,23 @@ class WorkspaceService:
                 account = await s.get_user(record.user_id)
                 if account is not None:
                     await s.update_user(account.model_copy(update={"active": False}))
-                await s.delete_workspace(record.project_id)
+                if await s.delete_workspace(record.project_id):
+                    # Whoever held it (its signed-in creator) learns why it is gone.
+                    project = await s.get_resource(record.project_id)
+                    holders = [
+                        p.user_id
+                        for p in await s.permissions_on(record.project_id)
+                        if p.user_id != record.user_id
+                    ]
+                    name = project.name if project else record.project_id
+                    await notify(
+                        s,
+                        holders,
+                        kind="workspace_expired",
+                        title=f"Your workspace {name!r} expired and was removed",
+                        body="Claim a workspace before it expires to keep it as a project",
+                        resource_id=record.project_id,
+                    )
             log.info("workspace %s expired and was removed", record.project_id)
         return len(expired)
 

@@ -129,6 +129,10 @@ class AccountsSession(ABC):
     @abstractmethod
     async def list_service_accounts(self, project_id: str) -> list[User]: ...
 
+    @abstractmethod
+    async def list_admin_ids(self) -> list[str]:
+        """The ids of the active global admins."""
+
     # -- OIDC -----------------------------------------------------------------------------------
     @abstractmethod
     async def get_identity(self, provider: str, subject: str) -> str | None:

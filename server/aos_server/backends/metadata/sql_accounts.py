@@ -365,6 +365,12 @@ class AccountsSQL:
         )
         return [user_row(r) for r in rows]
 
+    async def list_admin_ids(self) -> list[str]:
+        rows = await self.c.fetchall(
+            "SELECT id FROM users WHERE is_admin = ? AND active = ? ORDER BY id", [True, True]
+        )
+        return [str(r["id"]) for r in rows]
+
     # -- OIDC -----------------------------------------------------------------------------------
     async def get_identity(self, provider: str, subject: str) -> str | None:
         row = await self.c.fetchone(

@@ -17,6 +17,7 @@ from . import (
     events,
     governance,
     hooks,
+    oidc,
     resources,
     search,
     users,
@@ -38,6 +39,7 @@ ROUTERS: list[ApiRouter] = [
     endpoints.router,
     accounts.router,
     workspaces.router,
+    oidc.router,
 ]
 # SECURITY: what a hook's callback token may call; every other route refuses it.
 HOOK_CALLBACK_ROUTES = {

@@ -241,8 +241,7 @@ class _Copier:
                 await quotas.charge(
                     s,
                     object_id=obj.id,
-                    project_id=project.id,
-                    project_name=project.name,
+                    project=(project.id, project.name),
                     user_id=obj.created_by,
                     size=copied.size,
                     new_object=True,

@@ -22,7 +22,6 @@ from aos_fs.models import (
 )
 
 from ..backends.metadata.base import MetadataSession, MetadataStore
-from ..backends.metadata.governance import Scope
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
 from ..errors import (
@@ -120,6 +119,10 @@ class WriteCondition:
                 )
 
 
+# Smaller blobs are not deduplicated (their metadata outweighs them; small PUTs stay fast).
+DEDUP_MIN_SIZE = 64 * 1024
+
+
 @dataclass(frozen=True)
 class StoredObject:
     resource: Resource
@@ -201,21 +204,32 @@ class ObjectService:
         await rules.enforce(s, plan.project, plan.parent, facts)
         if size < 0:  # early: is there room for one more object at all?
             owner = plan.existing.created_by if plan.existing else actor.user_id
-            subjects: list[tuple[Scope, str, str]] = [
-                ("PROJECT", plan.project.id, f"project {plan.project.name!r}")
-            ]
-            if owner is not None:
-                subjects.append(("USER", owner, "your account"))
-            await quotas.check_room(s, subjects, add_bytes=0, add_objects=0 if plan.existing else 1)
+            await quotas.check_room(
+                s,
+                (plan.project.id, plan.project.name),
+                owner,
+                add_bytes=0,
+                add_objects=0 if plan.existing else 1,
+            )
 
     async def store_staged(self, staged: StagedBlob, project_id: str) -> tuple[str, bool]:
         """Commit `staged` under a new key, or reuse a stored blob with the same content.
 
         Returns the key and whether it is new (only a new blob may be deleted on failure).
+        Blobs under `DEDUP_MIN_SIZE` are always written anew: a lookup costs more than they
+        weigh.
         Deduplication is per endpoint and keyed by the SHA-256 of the plaintext and the size.
         With encryption at rest, only sealed blobs of the same project are reused, so a plain
         copy never stands in for an encrypted one and no data key is shared across projects.
         """
+        if staged.size < DEDUP_MIN_SIZE:
+            try:
+                blob_key = new_id()
+                await staged.commit(blob_key)
+            except BaseException:
+                await staged.discard()
+                raise
+            return blob_key, True
         try:
             async with self.meta.read() as s:
                 found = await s.find_blob(
@@ -348,13 +362,12 @@ class ObjectService:
             await quotas.charge(
                 s,
                 object_id=obj.id,
-                project_id=plan.project.id,
-                project_name=plan.project.name,
+                project=(plan.project.id, plan.project.name),
                 user_id=obj.created_by,
                 size=size,
                 new_object=plan.existing is None or not plan.existing.revision,
             )
-            if new_blob and blob_key is not None and hashes.sha256:
+            if new_blob and blob_key is not None and hashes.sha256 and size >= DEDUP_MIN_SIZE:
                 await s.register_blob(
                     blob_key,
                     hashes.sha256,

@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import click
 
-from . import account, browse, events, hooks, meta, search, server, share, transfer
+from . import account, browse, events, governance, hooks, meta, search, server, share, transfer
 from ._app import Exit, State, report
 
 __all__ = ["Exit", "cli", "main"]
@@ -78,6 +78,7 @@ for command in (
     search.search,
     events.events,
     hooks.hooks,
+    *governance.COMMANDS,
 ):
     cli.add_command(command)
 

@@ -11,6 +11,7 @@ from .browser import BrowserPanel
 from .connect import ConnectPanel
 from .details import DetailsPanel
 from .download import DownloadPanel
+from .governance import GovernancePanel
 from .metadata import MetadataPanel
 from .notifications import NotificationsPanel
 from .presign import PresignPanel
@@ -28,6 +29,7 @@ TABS = [
     "Sharing",
     "Presigned URL",
     "Notifications",
+    "Governance",
 ]
 
 
@@ -48,6 +50,7 @@ class Explorer(W.AppLayout):
         self.presign = PresignPanel(s)
         self.notifications = NotificationsPanel(s)
         self.search = SearchPanel(s)
+        self.governance = GovernancePanel(s)
         self.tabs = W.Tab(
             children=[
                 W.VBox([self.details, self.preview]),
@@ -58,6 +61,7 @@ class Explorer(W.AppLayout):
                 self.sharing,
                 self.presign,
                 self.notifications,
+                self.governance,
             ]
         )
         self.tabs.titles = tuple(TABS)
@@ -87,6 +91,7 @@ class Explorer(W.AppLayout):
             self.sharing,
             self.presign,
             self.search,
+            self.governance,
         ):
             await panel.tasks.join()
 

@@ -38,7 +38,7 @@ def usage(state: State, project: str | None, user: str | None) -> None:
             res = resolve(api, project)
             _show_usage(state, api.governance.project_usage(res.id), f"project {res.name}")
             return
-        uid = "me" if user in (None, "me") else user_id(api, user)  # type: ignore[arg-type]
+        uid = "me" if user in (None, "me") else user_id(api, user)
         _show_usage(state, api.governance.user_usage(uid), "user")
 
 
@@ -59,8 +59,8 @@ def quota(
     """Set the limits of PROJECT (or of --user); both `none` removes them. Global admins."""
     if (project is None) == (user is None):
         raise click.UsageError("name either a PROJECT or --user")
-    limit_bytes = None if max_bytes in (None, "none") else parse_size(max_bytes)  # type: ignore[arg-type]
-    limit_objects = None if max_objects in (None, "none") else int(max_objects)  # type: ignore[arg-type]
+    limit_bytes = None if max_bytes in (None, "none") else parse_size(max_bytes)
+    limit_objects = None if max_objects in (None, "none") else int(max_objects)
     with state.client() as api:
         if project is not None:
             res = resolve(api, project)

@@ -154,13 +154,17 @@ class ObjectService:
         condition: WriteCondition | None = None,
         *,
         content_type: str = "",
+        size_hint: int | None = None,
     ) -> WritePlan:
         """Check, before any byte is read, that `actor` may write `project/key` (and that the
         condition holds now; it is checked again when the revision is committed)."""
         async with self.meta.read() as s:
             plan = await plan_write(s, project, key)
             await self._require_write(s, actor, plan)
-            await self._govern(s, actor, plan, key, size=-1, content_type=content_type)
+            size = -1 if size_hint is None else size_hint
+            await self._govern(
+                s, actor, plan, key, size=size, content_type=content_type, early=True
+            )
         if condition is not None:
             condition.check(plan)
         return plan
@@ -188,8 +192,10 @@ class ObjectService:
         *,
         size: int,
         content_type: str,
+        early: bool,
     ) -> None:
-        """Rules and quotas before the bytes are read (`size` -1) and again at commit."""
+        """Rules and quotas before the bytes are read (`early`; `size` is the declared length,
+        or -1) and again at commit, with the size read."""
         facts = rules.WriteFacts(
             operation="upload",
             kind=Kind.OBJECT,
@@ -202,13 +208,13 @@ class ObjectService:
             content_type=content_type,
         )
         await rules.enforce(s, plan.project, plan.parent, facts)
-        if size < 0:  # early: is there room for one more object at all?
+        if early:  # refuse before reading a byte when the declared size cannot fit
             owner = plan.existing.created_by if plan.existing else actor.user_id
             await quotas.check_room(
                 s,
                 (plan.project.id, plan.project.name),
                 owner,
-                add_bytes=0,
+                add_bytes=max(size, 0),
                 add_objects=0 if plan.existing else 1,
             )
 
@@ -262,13 +268,18 @@ class ObjectService:
         tags: dict[str, str] | None = None,
         verify: Verify | None = None,
         condition: WriteCondition | None = None,
+        size_hint: int | None = None,
     ) -> StoredObject:
         """Store a new revision of `project/key`.
 
+        `size_hint` is the length the client declared, so that rules and quotas can refuse
+        before any byte is read (the bytes read decide at commit).
         Blob first, metadata second: the bytes are staged and committed under a fresh blob key,
         and only then does the revision become visible. Any failure before that leaves nothing.
         """
-        plan = await self.check_write(actor, project, key, condition, content_type=content_type)
+        plan = await self.check_write(
+            actor, project, key, condition, content_type=content_type, size_hint=size_hint
+        )
         staged = await self.blobs.stage(
             body, compress=self.compress, encrypt=self.encrypt, verify=verify
         )
@@ -325,7 +336,9 @@ class ObjectService:
             await self._require_write(s, actor, plan)
             if condition is not None:
                 condition.check(plan)  # atomic: inside the transaction that commits
-            await self._govern(s, actor, plan, key, size=size, content_type=content_type)
+            await self._govern(
+                s, actor, plan, key, size=size, content_type=content_type, early=False
+            )
             parent = plan.parent
             for kind, name in plan.create:
                 body = (CollectionCreate if kind == Kind.COLLECTION else DatasetCreate)(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from urllib.parse import urlsplit
+
 import boto3
 import httpx
 import pytest
@@ -92,6 +95,17 @@ def test_quota_refuses_the_upload_that_would_exceed_it(
         s3.head_object(Bucket=name, Key="b.bin")
     assert server.blob_files() == blobs_before
     assert admin.governance.project_usage(project.id).bytes == 6_000
+
+    # A declared size that cannot fit is refused before the body is read: the headers alone
+    # get the answer (the server would otherwise wait for the 6,000 bytes that never come).
+    url = urlsplit(s3.generate_presigned_url("put_object", Params={"Bucket": name, "Key": "c.bin"}))
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(
+            f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            "Content-Length: 6000\r\n\r\n".encode()
+        )
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 403") and b"QuotaExceeded" in answer
 
     # Multipart: refused at completion, and again nothing remains.
     big = boto3.client(

@@ -70,7 +70,8 @@ def main() -> None:
         results: dict[tuple[str, str], list[float]] = {}
         same = os.urandom(64 * MiB)
         for r in range(args.rounds):
-            for name, s3 in clients.items():
+            order = list(clients.items())
+            for name, s3 in order if r % 2 == 0 else reversed(order):
                 small = [os.urandom(4096) for _ in range(args.small)]
                 large = [os.urandom(64 * MiB) for _ in range(args.large)]
                 for kind, bodies in (

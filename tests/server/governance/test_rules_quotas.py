@@ -167,3 +167,23 @@ def test_user_quota_and_usage(admin: AOSClient, server: Server) -> None:
     with pytest.raises(AOSHTTPError) as denied:
         user.governance.set_user_quota(user_id, max_bytes=None)
     assert denied.value.status == 403  # limits are for global admins
+
+
+def test_endpoint_rule_no_public_data(admin: AOSClient, s3: BaseClient) -> None:
+    rule = admin.governance.add_rule(
+        None, "no-public", 'data_class != "PUBLIC"', "No PUBLIC data on this endpoint"
+    )
+    try:
+        with pytest.raises(AOSHTTPError) as err:
+            admin.create_project(unique("pub"), data_class="PUBLIC")
+        assert err.value.code == "rule_violation"
+        assert "No PUBLIC data on this endpoint" in str(err.value)
+        project = admin.create_project(unique("priv"))
+        with pytest.raises(AOSHTTPError) as err:
+            admin.update(project.id, data_class="PUBLIC")  # relaxing is a write too
+        assert err.value.code == "rule_violation"
+        s3.put_object(Bucket=project.name, Key="ok.txt", Body=b"private data is fine")
+        assert [r.id for r in admin.governance.rules()] == [rule.id]
+    finally:
+        admin.governance.delete_rule(rule.id)
+    admin.create_project(unique("pub"), data_class="PUBLIC")

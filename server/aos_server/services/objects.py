@@ -228,25 +228,18 @@ class ObjectService:
         With encryption at rest, only sealed blobs of the same project are reused, so a plain
         copy never stands in for an encrypted one and no data key is shared across projects.
         """
-        if staged.size < DEDUP_MIN_SIZE:
-            try:
-                blob_key = new_id()
-                await staged.commit(blob_key)
-            except BaseException:
-                await staged.discard()
-                raise
-            return blob_key, True
         try:
-            async with self.meta.read() as s:
-                found = await s.find_blob(
-                    staged.sha256,
-                    staged.size,
-                    sealed=self.encrypt,
-                    project_id=project_id if self.encrypt else None,
-                )
-            if found is not None and await self.blobs.exists(found):
-                await staged.discard()
-                return found, False
+            if staged.size >= DEDUP_MIN_SIZE:
+                async with self.meta.read() as s:
+                    found = await s.find_blob(
+                        staged.sha256,
+                        staged.size,
+                        sealed=self.encrypt,
+                        project_id=project_id if self.encrypt else None,
+                    )
+                if found is not None and await self.blobs.exists(found):
+                    await staged.discard()
+                    return found, False
             blob_key = new_id()
             await staged.commit(blob_key)
         except BaseException:

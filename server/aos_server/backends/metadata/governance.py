@@ -63,7 +63,8 @@ class GovernanceSession(ABC):
     async def register_blob(
         self, key: str, sha256: str, size: int, *, sealed: bool, project_id: str, when: datetime
     ) -> None:
-        """Record a newly committed blob by content (no error when it is known already)."""
+        """Record a newly committed blob by content (no error when it is known already);
+        `sealed`: stored encrypted at rest."""
 
     @abstractmethod
     async def stored_blobs(self) -> tuple[int, int]:

@@ -205,3 +205,18 @@ class AsyncGovernance:
 
     async def rules(self, resource_id: str | None = None) -> list[Rule]:
         return await self._client._send(_rules(resource_id))  # type: ignore[no-any-return]
+
+    async def set_project_quota(
+        self, project_id: str, *, max_bytes: int | None = None, max_objects: int | None = None
+    ) -> Usage:
+        call_ = _quota("projects", project_id, max_bytes, max_objects)
+        return await self._client._send(call_)  # type: ignore[no-any-return]
+
+    async def add_rule(
+        self, resource_id: str | None, name: str, expression: str, message: str
+    ) -> Rule:
+        call_ = _add_rule(resource_id, name, expression, message)
+        return await self._client._send(call_)  # type: ignore[no-any-return]
+
+    async def delete_rule(self, rule_id: str) -> None:
+        await self._client._send(_delete_rule(rule_id))

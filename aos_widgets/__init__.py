@@ -15,6 +15,7 @@ from .connect import ConnectPanel
 from .details import DetailsPanel, code_for
 from .download import DownloadPanel
 from .explorer import Explorer, explore
+from .governance import GovernancePanel
 from .metadata import MetadataPanel
 from .notifications import NotificationsPanel
 from .presign import PresignPanel
@@ -34,6 +35,7 @@ __all__ = [
     "DetailsPanel",
     "DownloadPanel",
     "Explorer",
+    "GovernancePanel",
     "MetadataPanel",
     "NotificationsPanel",
     "PresignPanel",

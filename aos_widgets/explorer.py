@@ -12,6 +12,7 @@ from .browser import BrowserPanel
 from .connect import ConnectPanel
 from .details import DetailsPanel
 from .download import DownloadPanel
+from .governance import GovernancePanel
 from .metadata import MetadataPanel
 from .notifications import NotificationsPanel
 from .presign import PresignPanel
@@ -32,6 +33,7 @@ TABS = [
     "Notifications",
     "Access",
     "Workspaces",
+    "Governance",
 ]
 
 
@@ -55,6 +57,7 @@ class Explorer(W.AppLayout):
         self.access = AccessPanel(s)
         self.announcements = AnnouncementsBar(s)
         self.workspaces = WorkspacePanel(s)
+        self.governance = GovernancePanel(s)
         self.tabs = W.Tab(
             children=[
                 W.VBox([self.details, self.preview]),
@@ -67,6 +70,7 @@ class Explorer(W.AppLayout):
                 self.notifications,
                 self.access,
                 self.workspaces,
+                self.governance,
             ]
         )
         self.tabs.titles = tuple(TABS)
@@ -99,6 +103,7 @@ class Explorer(W.AppLayout):
             self.access,
             self.announcements,
             self.workspaces,
+            self.governance,
         ):
             await panel.tasks.join()
 

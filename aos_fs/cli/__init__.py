@@ -13,7 +13,19 @@ from importlib.metadata import PackageNotFoundError, version
 
 import click
 
-from . import account, accounts, browse, events, hooks, meta, search, server, share, transfer
+from . import (
+    account,
+    accounts,
+    browse,
+    events,
+    governance,
+    hooks,
+    meta,
+    search,
+    server,
+    share,
+    transfer,
+)
 from ._app import Exit, State, report
 
 __all__ = ["Exit", "cli", "main"]
@@ -84,6 +96,7 @@ for command in (
     accounts.stats,
     accounts.workspace,
     accounts.service_account,
+    *governance.COMMANDS,
 ):
     cli.add_command(command)
 

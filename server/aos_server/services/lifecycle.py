@@ -220,7 +220,7 @@ class _Copier:
             name=name,
             parent_id=parent.id,
             content_type=src.content_type or "application/octet-stream",
-            **self._fields(src, kvs),  # type: ignore[arg-type]
+            **self._fields(src, kvs),
         )
         obj = await self.resources._insert(s, self.actor, Kind.OBJECT, body, parent)
         found = await s.get_version_with_blob(src.id, src.revision) if src.revision else None
@@ -241,8 +241,7 @@ class _Copier:
                 await quotas.charge(
                     s,
                     object_id=obj.id,
-                    project_id=project.id,
-                    project_name=project.name,
+                    project=(project.id, project.name),
                     user_id=obj.created_by,
                     size=copied.size,
                     new_object=True,

@@ -22,7 +22,6 @@ from aos_fs.models import (
 )
 
 from ..backends.metadata.base import MetadataSession, MetadataStore
-from ..backends.metadata.governance import Scope
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
 from ..errors import (
@@ -121,6 +120,10 @@ class WriteCondition:
                 )
 
 
+# Smaller blobs are not deduplicated (their metadata outweighs them; small PUTs stay fast).
+DEDUP_MIN_SIZE = 64 * 1024
+
+
 @dataclass(frozen=True)
 class StoredObject:
     resource: Resource
@@ -154,13 +157,17 @@ class ObjectService:
         condition: WriteCondition | None = None,
         *,
         content_type: str = "",
+        size_hint: int | None = None,
     ) -> WritePlan:
         """Check, before any byte is read, that `actor` may write `project/key` (and that the
         condition holds now; it is checked again when the revision is committed)."""
         async with self.meta.read() as s:
             plan = await plan_write(s, project, key)
             await self._require_write(s, actor, plan)
-            await self._govern(s, actor, plan, key, size=-1, content_type=content_type)
+            size = -1 if size_hint is None else size_hint
+            await self._govern(
+                s, actor, plan, key, size=size, content_type=content_type, early=True
+            )
         if condition is not None:
             condition.check(plan)
         return plan
@@ -188,8 +195,10 @@ class ObjectService:
         *,
         size: int,
         content_type: str,
+        early: bool,
     ) -> None:
-        """Rules and quotas before the bytes are read (`size` -1) and again at commit."""
+        """Rules and quotas before the bytes are read (`early`; `size` is the declared length,
+        or -1) and again at commit, with the size read."""
         facts = rules.WriteFacts(
             operation="upload",
             kind=Kind.OBJECT,
@@ -202,34 +211,38 @@ class ObjectService:
             content_type=content_type,
         )
         await rules.enforce(s, plan.project, plan.parent, facts)
-        if size < 0:  # early: is there room for one more object at all?
+        if early:  # refuse before reading a byte when the declared size cannot fit
             owner = plan.existing.created_by if plan.existing else actor.user_id
-            subjects: list[tuple[Scope, str, str]] = [
-                ("PROJECT", plan.project.id, f"project {plan.project.name!r}")
-            ]
-            if owner is not None:
-                subjects.append(("USER", owner, "your account"))
-            await quotas.check_room(s, subjects, add_bytes=0, add_objects=0 if plan.existing else 1)
+            await quotas.check_room(
+                s,
+                (plan.project.id, plan.project.name),
+                owner,
+                add_bytes=max(size, 0),
+                add_objects=0 if plan.existing else 1,
+            )
 
     async def store_staged(self, staged: StagedBlob, project_id: str) -> tuple[str, bool]:
         """Commit `staged` under a new key, or reuse a stored blob with the same content.
 
         Returns the key and whether it is new (only a new blob may be deleted on failure).
+        Blobs under `DEDUP_MIN_SIZE` are always written anew: a lookup costs more than they
+        weigh.
         Deduplication is per endpoint and keyed by the SHA-256 of the plaintext and the size.
         With encryption at rest, only sealed blobs of the same project are reused, so a plain
         copy never stands in for an encrypted one and no data key is shared across projects.
         """
         try:
-            async with self.meta.read() as s:
-                found = await s.find_blob(
-                    staged.sha256,
-                    staged.size,
-                    sealed=self.encrypt,
-                    project_id=project_id if self.encrypt else None,
-                )
-            if found is not None and await self.blobs.exists(found):
-                await staged.discard()
-                return found, False
+            if staged.size >= DEDUP_MIN_SIZE:
+                async with self.meta.read() as s:
+                    found = await s.find_blob(
+                        staged.sha256,
+                        staged.size,
+                        sealed=self.encrypt,
+                        project_id=project_id if self.encrypt else None,
+                    )
+                if found is not None and await self.blobs.exists(found):
+                    await staged.discard()
+                    return found, False
             blob_key = new_id()
             await staged.commit(blob_key)
         except BaseException:
@@ -251,13 +264,18 @@ class ObjectService:
         tags: dict[str, str] | None = None,
         verify: Verify | None = None,
         condition: WriteCondition | None = None,
+        size_hint: int | None = None,
     ) -> StoredObject:
         """Store a new revision of `project/key`.
 
+        `size_hint` is the length the client declared, so that rules and quotas can refuse
+        before any byte is read (the bytes read decide at commit).
         Blob first, metadata second: the bytes are staged and committed under a fresh blob key,
         and only then does the revision become visible. Any failure before that leaves nothing.
         """
-        plan = await self.check_write(actor, project, key, condition, content_type=content_type)
+        plan = await self.check_write(
+            actor, project, key, condition, content_type=content_type, size_hint=size_hint
+        )
         staged = await self.blobs.stage(
             body, compress=self.compress, encrypt=self.encrypt, verify=verify
         )
@@ -314,7 +332,9 @@ class ObjectService:
             await self._require_write(s, actor, plan)
             if condition is not None:
                 condition.check(plan)  # atomic: inside the transaction that commits
-            await self._govern(s, actor, plan, key, size=size, content_type=content_type)
+            await self._govern(
+                s, actor, plan, key, size=size, content_type=content_type, early=False
+            )
             parent = plan.parent
             for kind, name in plan.create:
                 body = (CollectionCreate if kind == Kind.COLLECTION else DatasetCreate)(
@@ -351,13 +371,12 @@ class ObjectService:
             await quotas.charge(
                 s,
                 object_id=obj.id,
-                project_id=plan.project.id,
-                project_name=plan.project.name,
+                project=(plan.project.id, plan.project.name),
                 user_id=obj.created_by,
                 size=size,
                 new_object=plan.existing is None or not plan.existing.revision,
             )
-            if new_blob and blob_key is not None and hashes.sha256:
+            if new_blob and blob_key is not None and hashes.sha256 and size >= DEDUP_MIN_SIZE:
                 await s.register_blob(
                     blob_key,
                     hashes.sha256,

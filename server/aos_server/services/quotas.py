@@ -57,33 +57,32 @@ async def read_usage(s: MetadataSession, scope: Scope, subject_id: str) -> Usage
 
 async def check_room(
     s: MetadataSession,
-    subjects: list[tuple[Scope, str, str]],
+    project: tuple[str, str],
+    user_id: str | None,
     *,
     add_bytes: int,
     add_objects: int,
 ) -> None:
-    """Raise `QuotaExceeded` when adding to any (scope, id, label) would pass its limit."""
-    for scope, subject_id, what in subjects:
-        quota = await s.get_quota(scope, subject_id)
-        if quota is None:
-            continue
-        used, objects = await s.usage(scope, subject_id)
-        if quota.max_bytes is not None and used + add_bytes > quota.max_bytes:
+    """Raise `QuotaExceeded` when adding to the project `(id, name)` or the user would pass a
+    limit (one query; nothing when no limit is set)."""
+    for limit in await s.limits(project[0], user_id):
+        what = f"project {project[1]!r}" if limit.scope == "PROJECT" else "your account"
+        if limit.max_bytes is not None and limit.bytes + add_bytes > limit.max_bytes:
             raise QuotaExceeded(
-                f"Quota exceeded: {what} uses {human(used)} of {human(quota.max_bytes)}, and "
-                f"this write adds {human(add_bytes)}; delete data or ask an admin to raise the "
-                "limit",
-                scope=scope,
-                limit=quota.max_bytes,
-                used=used,
+                f"Quota exceeded: {what} uses {human(limit.bytes)} of {human(limit.max_bytes)}, "
+                f"and this write adds {human(add_bytes)}; delete data or ask an admin to raise "
+                "the limit",
+                scope=limit.scope,
+                limit=limit.max_bytes,
+                used=limit.bytes,
             )
-        if quota.max_objects is not None and objects + add_objects > quota.max_objects:
+        if limit.max_objects is not None and limit.objects + add_objects > limit.max_objects:
             raise QuotaExceeded(
-                f"Quota exceeded: {what} holds {objects} of at most {quota.max_objects} "
+                f"Quota exceeded: {what} holds {limit.objects} of at most {limit.max_objects} "
                 "objects; delete some or ask an admin to raise the limit",
-                scope=scope,
-                limit=quota.max_objects,
-                used=objects,
+                scope=limit.scope,
+                limit=limit.max_objects,
+                used=limit.objects,
             )
 
 
@@ -91,18 +90,14 @@ async def charge(
     s: MetadataSession,
     *,
     object_id: str,
-    project_id: str,
-    project_name: str,
+    project: tuple[str, str],
     user_id: str | None,
     size: int,
     new_object: bool,
 ) -> None:
     """Check the limits, then add one revision of `size` bytes to the object's accounts."""
-    subjects: list[tuple[Scope, str, str]] = [("PROJECT", project_id, f"project {project_name!r}")]
-    if user_id is not None:
-        subjects.append(("USER", user_id, "your account"))
-    await check_room(s, subjects, add_bytes=size, add_objects=1 if new_object else 0)
-    await s.charge_object(object_id, project_id, user_id or "", size)
+    await check_room(s, project, user_id, add_bytes=size, add_objects=1 if new_object else 0)
+    await s.charge_object(object_id, project[0], user_id or "", size, new=new_object)
 
 
 class QuotaService:

@@ -79,6 +79,8 @@ class ResourceService:
                         "A token scoped to one resource cannot create projects; "
                         "use a personal token"
                     )
+                data_class = (body.data_class or DataClass.PRIVATE).value
+                await rules.enforce_create(s, actor, kind, body.name, data_class, None)
             else:
                 assert not isinstance(body, ProjectCreate)  # noqa: S101 - kind matches body
                 parent = await load(s, body.parent_id)
@@ -287,6 +289,16 @@ class ResourceService:
             self._check_live(res)
             await perms.require(s, actor, res, Level.WRITE)
             await frozen.require_writable(s, res)
+            if {"name", "data_class"} & changes.keys():
+                await rules.enforce_create(
+                    s,
+                    actor,
+                    res.kind,
+                    changes.get("name", res.name),
+                    changes.get("data_class", res.data_class).value,
+                    res,
+                    operation="update",
+                )
             if "name" in changes and changes["name"] != res.name:
                 check_name(res.kind, changes["name"])
                 if res.kind == Kind.PROJECT:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 # The variables a rule may use; every write supplies all of them.
 VARIABLES: dict[str, str] = {
-    "operation": 'what is written: "upload" (object bytes), "create" (a resource), "clone"',
+    "operation": '"upload" (object bytes), "create" or "update" (a resource), "clone"',
     "kind": '"PROJECT", "COLLECTION", "DATASET" or "OBJECT"',
     "name": "the name of the resource or object written",
     "key": "its path inside the project (S3 key), '' for the project itself",
@@ -134,16 +134,24 @@ async def project_of(s: MetadataSession, res: Resource) -> Resource | None:
 
 
 async def enforce_create(
-    s: MetadataSession, actor: Actor, kind: Kind, name: str, data_class: str, parent: Resource
+    s: MetadataSession,
+    actor: Actor,
+    kind: Kind,
+    name: str,
+    data_class: str,
+    parent: Resource | None,
+    *,
+    operation: str = "create",
 ) -> None:
-    """The rules for creating a resource (through the API) below `parent`."""
-    project = await project_of(s, parent)
+    """The rules for creating a resource below `parent` (`None`: a project, where only the
+    endpoint's rules apply), or for changing one (`operation="update"`, `parent` itself)."""
+    project = await project_of(s, parent) if parent is not None else None
     facts = WriteFacts(
-        operation="create",
+        operation=operation,
         kind=kind,
         name=name,
-        key=name,
-        project=project.name if project else "",
+        key="" if kind == Kind.PROJECT else name,
+        project=project.name if project else name,
         data_class=data_class,
         user=actor.user_id or "",
     )

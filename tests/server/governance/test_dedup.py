@@ -71,7 +71,7 @@ def test_encrypted_blobs_are_shared_only_within_a_project(sealed: Server) -> Non
         a, b = unique("enc-a"), unique("enc-b")
         admin.create_project(a)
         admin.create_project(b)
-    body = payload(50_000, seed=7)
+    body = payload(100_000, seed=7)
     s3.put_object(Bucket=a, Key="1.bin", Body=body)
     s3.put_object(Bucket=a, Key="2.bin", Body=body)
     files: list[Path] = sealed.blob_files()
@@ -81,3 +81,13 @@ def test_encrypted_blobs_are_shared_only_within_a_project(sealed: Server) -> Non
     assert len(sealed.blob_files()) == 2
     for bucket, key in ((a, "1.bin"), (a, "2.bin"), (b, "3.bin")):
         assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
+
+
+def test_small_blobs_are_written_anew(admin: AOSClient, s3: BaseClient, server: Server) -> None:
+    """Below the threshold a lookup would cost more than the bytes it saves."""
+    name = unique("dd-s")
+    admin.create_project(name)
+    before = set(server.blob_files())
+    for key in ("s1", "s2"):
+        s3.put_object(Bucket=name, Key=key, Body=b"tiny and identical")
+    assert len(set(server.blob_files()) - before) == 2

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from urllib.parse import urlsplit
+
 import boto3
 import httpx
 import pytest
@@ -93,6 +96,17 @@ def test_quota_refuses_the_upload_that_would_exceed_it(
     assert server.blob_files() == blobs_before
     assert admin.governance.project_usage(project.id).bytes == 6_000
 
+    # A declared size that cannot fit is refused before the body is read: the headers alone
+    # get the answer (the server would otherwise wait for the 6,000 bytes that never come).
+    url = urlsplit(s3.generate_presigned_url("put_object", Params={"Bucket": name, "Key": "c.bin"}))
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(
+            f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            "Content-Length: 6000\r\n\r\n".encode()
+        )
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 403") and b"QuotaExceeded" in answer
+
     # Multipart: refused at completion, and again nothing remains.
     big = boto3.client(
         "s3",
@@ -153,3 +167,23 @@ def test_user_quota_and_usage(admin: AOSClient, server: Server) -> None:
     with pytest.raises(AOSHTTPError) as denied:
         user.governance.set_user_quota(user_id, max_bytes=None)
     assert denied.value.status == 403  # limits are for global admins
+
+
+def test_endpoint_rule_no_public_data(admin: AOSClient, s3: BaseClient) -> None:
+    rule = admin.governance.add_rule(
+        None, "no-public", 'data_class != "PUBLIC"', "No PUBLIC data on this endpoint"
+    )
+    try:
+        with pytest.raises(AOSHTTPError) as err:
+            admin.create_project(unique("pub"), data_class="PUBLIC")
+        assert err.value.code == "rule_violation"
+        assert "No PUBLIC data on this endpoint" in str(err.value)
+        project = admin.create_project(unique("priv"))
+        with pytest.raises(AOSHTTPError) as err:
+            admin.update(project.id, data_class="PUBLIC")  # relaxing is a write too
+        assert err.value.code == "rule_violation"
+        s3.put_object(Bucket=project.name, Key="ok.txt", Body=b"private data is fine")
+        assert [r.id for r in admin.governance.rules()] == [rule.id]
+    finally:
+        admin.governance.delete_rule(rule.id)
+    admin.create_project(unique("pub"), data_class="PUBLIC")

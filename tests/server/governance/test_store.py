@@ -49,9 +49,9 @@ async def test_blob_registry_finds_content_by_form_and_project(store: MetadataSt
 
 async def test_usage_follows_revisions_deletes_and_restores(store: MetadataStore) -> None:
     async with store.write() as s:
-        assert await s.charge_object("O1", "P", "U", 100) is True
-        assert await s.charge_object("O1", "P", "U", 50) is False  # a second revision
-        assert await s.charge_object("O2", "P", "V", 7) is True
+        await s.charge_object("O1", "P", "U", 100, new=True)
+        await s.charge_object("O1", "P", "U", 50, new=False)  # a second revision
+        await s.charge_object("O2", "P", "V", 7, new=False)  # not accounted yet: starts now
     async with store.read() as s:
         assert await s.usage("PROJECT", "P") == (157, 2)
         assert await s.usage("USER", "U") == (150, 1)
@@ -66,6 +66,21 @@ async def test_usage_follows_revisions_deletes_and_restores(store: MetadataStore
         await s.set_object_live("O1", True)
     async with store.read() as s:
         assert await s.usage("PROJECT", "P") == (157, 2)
+
+
+async def test_limits_come_with_their_usage(store: MetadataStore) -> None:
+    async with store.write() as s:
+        await s.charge_object("O1", "P", "U", 100, new=True)
+        await s.set_quota(QuotaRecord("PROJECT", "P", 1000, None, "admin", NOW))
+        await s.set_quota(QuotaRecord("USER", "U", None, 5, "admin", NOW))
+        await s.set_quota(QuotaRecord("USER", "other", 1, 1, "admin", NOW))
+    async with store.read() as s:
+        got = [
+            (x.scope, x.max_bytes, x.max_objects, x.bytes, x.objects)
+            for x in await s.limits("P", "U")
+        ]
+        assert got == [("PROJECT", 1000, None, 100, 1), ("USER", None, 5, 100, 1)]
+        assert await s.limits("Q", None) == []
 
 
 async def test_quotas_are_set_replaced_and_removed(store: MetadataStore) -> None:

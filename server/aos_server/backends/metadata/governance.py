@@ -34,6 +34,16 @@ class RuleRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Limit:
+    scope: Scope
+    subject_id: str
+    max_bytes: int | None
+    max_objects: int | None
+    bytes: int
+    objects: int
+
+
 class GovernanceSession(ABC):
     """Operations a `MetadataSession` offers for deduplication, usage, quotas and rules."""
 
@@ -53,7 +63,8 @@ class GovernanceSession(ABC):
     async def register_blob(
         self, key: str, sha256: str, size: int, *, sealed: bool, project_id: str, when: datetime
     ) -> None:
-        """Record a newly committed blob by content (no error when it is known already)."""
+        """Record a newly committed blob by content (no error when it is known already);
+        `sealed`: stored encrypted at rest."""
 
     @abstractmethod
     async def stored_blobs(self) -> tuple[int, int]:
@@ -61,10 +72,16 @@ class GovernanceSession(ABC):
 
     # -- usage ----------------------------------------------------------------------------------
     @abstractmethod
-    async def charge_object(self, object_id: str, project_id: str, user_id: str, size: int) -> bool:
-        """Add a revision of `size` bytes to `object_id`'s usage (and its project's and user's
-        totals). Returns whether the object was new to accounting (it then counts as one more
-        object)."""
+    async def charge_object(
+        self, object_id: str, project_id: str, user_id: str, size: int, *, new: bool
+    ) -> None:
+        """Add a revision of `size` bytes to `object_id`'s usage and to its project's and
+        user's totals; `new`: its first revision (it then counts as one more object)."""
+
+    @abstractmethod
+    async def limits(self, project_id: str, user_id: str | None) -> list[Limit]:
+        """The quotas of the project and of the user, each with the usage it limits
+        (one query: this runs on every write)."""
 
     @abstractmethod
     async def set_object_live(self, object_id: str, live: bool) -> None:

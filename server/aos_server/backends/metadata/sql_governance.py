@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .governance import GovernanceSession, QuotaRecord, RuleRecord, Scope
+from .governance import GovernanceSession, Limit, QuotaRecord, RuleRecord, Scope
 from .rows import Row, ts, ts_required
 
 if TYPE_CHECKING:
@@ -57,33 +57,56 @@ class GovernanceSQL(GovernanceSession):
 
     # -- usage ----------------------------------------------------------------------------------
     async def _add_totals(self, project_id: str, user_id: str, size: int, objects: int) -> None:
-        for scope, subject in (("PROJECT", project_id), ("USER", user_id)):
-            await self.c.execute(
-                "INSERT INTO usage_totals (scope, subject_id, bytes, objects) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (scope, subject_id) DO UPDATE SET"
-                " bytes = usage_totals.bytes + excluded.bytes,"
-                " objects = usage_totals.objects + excluded.objects",
-                [scope, subject, size, objects],
-            )
-
-    async def charge_object(self, object_id: str, project_id: str, user_id: str, size: int) -> bool:
-        row = await self.c.fetchone(
-            "SELECT project_id, user_id, live FROM object_usage WHERE object_id = ?", [object_id]
+        await self.c.execute(
+            "INSERT INTO usage_totals (scope, subject_id, bytes, objects)"
+            " VALUES ('PROJECT', ?, ?, ?), ('USER', ?, ?, ?)"
+            " ON CONFLICT (scope, subject_id) DO UPDATE SET"
+            " bytes = usage_totals.bytes + excluded.bytes,"
+            " objects = usage_totals.objects + excluded.objects",
+            [project_id, size, objects, user_id, size, objects],
         )
-        if row is None:
+
+    async def charge_object(
+        self, object_id: str, project_id: str, user_id: str, size: int, *, new: bool
+    ) -> None:
+        row = None
+        if not new:
+            row = await self.c.fetchone(
+                "UPDATE object_usage SET bytes = bytes + ? WHERE object_id = ?"
+                " RETURNING project_id, user_id, live",
+                [size, object_id],
+            )
+        if row is None:  # a new object, or one written before usage was kept
             await self.c.execute(
                 "INSERT INTO object_usage (object_id, project_id, user_id, bytes, live)"
                 " VALUES (?, ?, ?, ?, 1)",
                 [object_id, project_id, user_id, size],
             )
             await self._add_totals(project_id, user_id, size, 1)
-            return True
-        await self.c.execute(
-            "UPDATE object_usage SET bytes = bytes + ? WHERE object_id = ?", [size, object_id]
-        )
-        if row["live"]:
+        elif row["live"]:
             await self._add_totals(row["project_id"], row["user_id"], size, 0)
-        return False
+
+    async def limits(self, project_id: str, user_id: str | None) -> list[Limit]:
+        rows = await self.c.fetchall(
+            "SELECT q.scope, q.subject_id, q.max_bytes, q.max_objects,"
+            " COALESCE(u.bytes, 0) AS bytes, COALESCE(u.objects, 0) AS objects"
+            " FROM quotas q LEFT JOIN usage_totals u"
+            " ON u.scope = q.scope AND u.subject_id = q.subject_id"
+            " WHERE (q.scope = 'PROJECT' AND q.subject_id = ?)"
+            " OR (q.scope = 'USER' AND q.subject_id = ?) ORDER BY q.scope",
+            [project_id, user_id or ""],
+        )
+        return [
+            Limit(
+                r["scope"],
+                r["subject_id"],
+                r["max_bytes"],
+                r["max_objects"],
+                int(r["bytes"]),
+                int(r["objects"]),
+            )
+            for r in rows
+        ]
 
     async def set_object_live(self, object_id: str, live: bool) -> None:
         row = await self.c.fetchone(

@@ -51,6 +51,15 @@ def write_condition(ctx: S3Request) -> WriteCondition | None:
     return WriteCondition(if_match=if_match, if_none_match=none_match is not None)
 
 
+def declared_size(ctx: S3Request) -> int | None:
+    """The object size the client announced (checked against the bytes as they are read)."""
+    decoded = ctx.headers.get("x-amz-decoded-content-length")
+    if decoded is not None:
+        return int(decoded) if decoded.isdigit() else None
+    streaming = ctx.headers.get("x-amz-content-sha256", "").startswith("STREAMING-")
+    return None if streaming else ctx.request.content_length
+
+
 def _tag_count(stored: StoredObject) -> int:
     return sum(1 for kv in stored.resource.key_values if kv.variant == "LABEL")
 
@@ -71,6 +80,7 @@ async def put_object(ctx: S3Request) -> web.StreamResponse:
         tags=tags_header(ctx),
         verify=body.verify,
         condition=write_condition(ctx),
+        size_hint=declared_size(ctx),
     )
     headers = {"ETag": f'"{stored.version.etag}"', "x-amz-version-id": stored.version.id}
     for algo, value in stored.version.hashes.checksums.items():

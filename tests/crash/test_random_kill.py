@@ -50,6 +50,7 @@ def seed_store(url: str, ledger: Ledger) -> list[str]:
     return ids
 
 
+@pytest.mark.timeout(90 + 30 * CYCLES)
 def test_random_sigkill_over_mixed_workload(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     data_dir = tmp_path / "data"

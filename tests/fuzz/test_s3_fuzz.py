@@ -73,6 +73,7 @@ def check(request: RawRequest, response: RawResponse | None) -> None:
     SEEN[code] += 1
 
 
+@pytest.mark.timeout(60 + CASES // 20)
 @settings(
     max_examples=CASES,
     derandomize=FUZZ_DERANDOMIZE,

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 from botocore.exceptions import ClientError
 
 from aos_server.backends.blobs.local import LocalBlobStore
+from aos_server.backends.metadata.base import MetadataStore
+from aos_server.backends.metadata.postgres import PostgresMetadataStore
 from aos_server.backends.metadata.sqlite import SqliteMetadataStore
 from aos_server.services.sweeper import Sweeper
 
@@ -76,29 +79,74 @@ class StoreReport:
     integrity: str
 
 
-async def _sweep(data_dir: Path) -> tuple[int, int]:
-    meta = SqliteMetadataStore(data_dir / "aos.db")
+# Rows that a torn write could leave behind: versions of no resource, AVAILABLE objects with no
+# version. PostgreSQL has no PRAGMA integrity_check; its own crash safety is its WAL.
+_CONSISTENCY = """
+SELECT
+  (SELECT COUNT(*) FROM object_versions v
+     WHERE NOT EXISTS (SELECT 1 FROM resources r WHERE r.id = v.object_id)) AS stray_versions,
+  (SELECT COUNT(*) FROM resources r
+     WHERE r.kind = 'OBJECT' AND r.status = 'AVAILABLE'
+       AND NOT EXISTS (SELECT 1 FROM object_versions v WHERE v.object_id = r.id)) AS empty_objects
+"""
+_REFERENCED = "SELECT COUNT(DISTINCT blob_key) FROM object_versions WHERE blob_key IS NOT NULL"
+
+
+def _verdict(stray: int, empty: int) -> str:
+    return "ok" if stray == empty == 0 else f"{stray} stray versions, {empty} objects without one"
+
+
+@dataclass
+class Backend:
+    """The metadata store of a crash run: the embedded SQLite file, or a PostgreSQL schema."""
+
+    name: str
+    dsn: str | None = None  # PostgreSQL; None for SQLite in the data directory
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"AOS_METADATA_URL": self.dsn} if self.dsn else {}
+
+    def store(self, data_dir: Path) -> MetadataStore:
+        if self.dsn:
+            return PostgresMetadataStore(self.dsn, max_size=2)
+        return SqliteMetadataStore(data_dir / "aos.db")
+
+    async def facts(self, data_dir: Path) -> tuple[int, str]:
+        """Blob keys the store references, and its integrity verdict."""
+        if self.dsn:
+            conn = await asyncpg.connect(self.dsn)
+            try:
+                referenced = await conn.fetchval(_REFERENCED)
+                row = await conn.fetchrow(_CONSISTENCY)
+            finally:
+                await conn.close()
+            return int(referenced), _verdict(row["stray_versions"], row["empty_objects"])
+        db = sqlite3.connect(data_dir / "aos.db")
+        try:
+            (referenced,) = db.execute(_REFERENCED).fetchone()
+            pragma = "; ".join(str(r[0]) for r in db.execute("PRAGMA integrity_check"))
+            stray, empty = db.execute(_CONSISTENCY).fetchone()
+        finally:
+            db.close()
+        verdict = _verdict(stray, empty)
+        return int(referenced), pragma if pragma != "ok" else verdict
+
+
+async def _inspect(backend: Backend, data_dir: Path) -> StoreReport:
+    meta = backend.store(data_dir)
     await meta.open()
     try:
-        result = await Sweeper(
-            meta, LocalBlobStore(data_dir / "blobs"), grace=timedelta(0)
-        ).run_once()
+        sweeper = Sweeper(meta, LocalBlobStore(data_dir / "blobs"), grace=timedelta(0))
+        result = await sweeper.run_once()
     finally:
         await meta.close()
-    return result.orphans, result.temp_files
-
-
-def sweep_and_inspect(data_dir: Path) -> StoreReport:
-    """With no write in flight: run the server's sweeper (no grace period), count blob files
-    against the blob keys the store references, and check the SQLite file's integrity."""
-    orphans, temps = asyncio.run(_sweep(data_dir))
     files = sum(1 for p in (data_dir / "blobs" / "blobs").glob("*/*/*") if p.is_file())
-    db = sqlite3.connect(data_dir / "aos.db")
-    try:
-        (referenced,) = db.execute(
-            "SELECT COUNT(DISTINCT blob_key) FROM object_versions WHERE blob_key IS NOT NULL"
-        ).fetchone()
-        integrity = "; ".join(str(r[0]) for r in db.execute("PRAGMA integrity_check"))
-    finally:
-        db.close()
-    return StoreReport(orphans, temps, files, int(referenced), integrity)
+    referenced, integrity = await backend.facts(data_dir)
+    return StoreReport(result.orphans, result.temp_files, files, referenced, integrity)
+
+
+def sweep_and_inspect(backend: Backend, data_dir: Path) -> StoreReport:
+    """With no write in flight: run the server's sweeper (no grace period), count blob files
+    against the blob keys the store references, and check the store's integrity."""
+    return asyncio.run(_inspect(backend, data_dir))

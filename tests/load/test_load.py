@@ -34,4 +34,4 @@ def test_mixed_load_without_errors_and_a_slow_reader_stalls_no_one(tmp_path: Pat
     # A reader that takes one byte per second holds a connection, not the event loop: were the
     # loop stalled behind it, every other request would wait for seconds.
     p99, p99_slowed = base.pct(None, 0.99), slowed.pct(None, 0.99)
-    assert p99_slowed <= max(5 * p99, 1000.0), (p99, p99_slowed)
+    assert p99_slowed <= max(5 * p99, 2000.0), (p99, p99_slowed)

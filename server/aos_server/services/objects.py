@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from aos_fs.models import (
     CollectionCreate,
@@ -25,6 +26,7 @@ from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
 from ..errors import (
+    AlreadyExists,
     Conflict,
     InvalidInput,
     ObjectNotFound,
@@ -40,6 +42,31 @@ if TYPE_CHECKING:
     from .endpoints import Placement
 from .common import check_name, emit, load, now
 from .resources import ResourceService, public_view, resolve_chain
+
+# Attempts of a revision commit that lost a race for a name or a revision number on its path;
+# each lost race means another write committed, so with N writers at once N attempts suffice.
+_RACE_RETRIES = 16
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _retry_name_races(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Two writes under one path race to create its containers or the object, or to take the
+    next revision number: on PostgreSQL (READ COMMITTED) the later one hits a unique constraint
+    and fails, though S3 promises that both writes succeed. Run the transaction again: it plans
+    anew and sees what the winner committed."""
+
+    @functools.wraps(func)
+    async def retried(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(_RACE_RETRIES):
+            try:
+                return await func(*args, **kwargs)
+            except AlreadyExists:
+                if attempt == _RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    return retried
 
 
 @dataclass
@@ -304,6 +331,7 @@ class ObjectService:
         # On cancellation the blob stays: the commit may have gone through (commits are not
         # cancellable); if it did not, the sweeper removes the unreferenced blob later.
 
+    @_retry_name_races
     async def commit_revision(
         self,
         actor: Actor,

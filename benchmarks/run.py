@@ -14,6 +14,7 @@ BENCHMARKS = [
     "benchmarks.events",
     "benchmarks.events_nats",
     "benchmarks.widgets_browse",
+    "benchmarks.replication",
 ]
 
 if __name__ == "__main__":

@@ -7,12 +7,10 @@ killed with SIGKILL while B still serves every replicated object with its hash v
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -21,7 +19,6 @@ import pytest
 from aos_fs import AOSFileSystem
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import unique
-from tests.postgres_db import create_schema, drop_schema, dsn_for
 
 from .sites import HEADERS, Proc, Site, s3_client
 
@@ -58,17 +55,6 @@ def status_on(server: Proc, object_id: str, endpoint: str) -> dict[str, Any] | N
         if row["endpoint_name"] == endpoint:
             return row
     return None
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    schema = asyncio.run(create_schema())
-    deployment = Site(tmp_path, dsn_for(schema))
-    try:
-        yield deployment
-    finally:
-        deployment.close()
-        asyncio.run(drop_schema(schema))
 
 
 def test_upload_on_a_replicates_to_b_and_survives_a(site: Site) -> None:

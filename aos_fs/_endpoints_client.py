@@ -1,4 +1,4 @@
-"""Typed client methods for data endpoints and replicas (mixed into `AOSClient`)."""
+"""Typed client methods for data endpoints and replicas (mixed into both clients)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,36 @@ from typing import TYPE_CHECKING, Any
 
 from . import _requests as R
 from .endpoints import Endpoint, EndpointCreated, ProjectEndpoint, Replica
+
+
+def _list() -> R.Call[list[Endpoint]]:
+    return R.call("GET", "/endpoints", list[Endpoint])
+
+
+def _create(name: str, public_url: str) -> R.Call[EndpointCreated]:
+    body = {"name": name, "public_url": public_url}
+    return R.call("POST", "/endpoints", EndpointCreated, body=body)
+
+
+def _delete(endpoint_id: str) -> R.Call[None]:
+    return R.call("DELETE", f"/endpoints/{R.seg(endpoint_id)}")
+
+
+def _placements(project_id: str) -> R.Call[list[ProjectEndpoint]]:
+    return R.call("GET", f"/projects/{R.seg(project_id)}/endpoints", list[ProjectEndpoint])
+
+
+def _placement(project_id: str, endpoint_id: str) -> str:
+    return f"/projects/{R.seg(project_id)}/endpoints/{R.seg(endpoint_id)}"
+
+
+def _place(project_id: str, endpoint_id: str, prefixes: list[str] | None) -> R.Call[Any]:
+    body = {"mode": "PARTIAL", "prefixes": prefixes} if prefixes else {"mode": "FULL"}
+    return R.call("PUT", _placement(project_id, endpoint_id), ProjectEndpoint, body=body)
+
+
+def _replicas(object_id: str) -> R.Call[list[Replica]]:
+    return R.call("GET", f"/resources/{R.seg(object_id)}/replicas", list[Replica])
 
 
 class EndpointMethods:
@@ -17,34 +47,58 @@ class EndpointMethods:
 
     def list_endpoints(self) -> list[Endpoint]:
         """Every data endpoint, with its status (ONLINE, OFFLINE, NEW) and last heartbeat."""
-        return self._send(R.call("GET", "/endpoints", list[Endpoint]))  # type: ignore[no-any-return]
+        return self._send(_list())  # type: ignore[no-any-return]
 
     def create_endpoint(self, name: str, *, public_url: str = "") -> EndpointCreated:
         """Create an endpoint (admins); the returned `credential` is shown only once."""
-        body = {"name": name, "public_url": public_url}
-        return self._send(R.call("POST", "/endpoints", EndpointCreated, body=body))  # type: ignore[no-any-return]
+        return self._send(_create(name, public_url))  # type: ignore[no-any-return]
 
     def delete_endpoint(self, endpoint_id: str) -> None:
-        self._send(R.call("DELETE", f"/endpoints/{R.seg(endpoint_id)}"))
+        self._send(_delete(endpoint_id))
 
     def project_endpoints(self, project_id: str) -> list[ProjectEndpoint]:
-        path = f"/projects/{R.seg(project_id)}/endpoints"
-        return self._send(R.call("GET", path, list[ProjectEndpoint]))  # type: ignore[no-any-return]
+        return self._send(_placements(project_id))  # type: ignore[no-any-return]
 
     def place_project(
         self, project_id: str, endpoint_id: str, *, prefixes: list[str] | None = None
     ) -> ProjectEndpoint:
         """Keep the project on an endpoint: all of it, or only the subtrees in `prefixes`."""
-        body = {"mode": "PARTIAL", "prefixes": prefixes} if prefixes else {"mode": "FULL"}
-        path = f"/projects/{R.seg(project_id)}/endpoints/{R.seg(endpoint_id)}"
-        return self._send(R.call("PUT", path, ProjectEndpoint, body=body))  # type: ignore[no-any-return]
+        return self._send(_place(project_id, endpoint_id, prefixes))  # type: ignore[no-any-return]
 
     def unplace_project(self, project_id: str, endpoint_id: str) -> None:
-        self._send(
-            R.call("DELETE", f"/projects/{R.seg(project_id)}/endpoints/{R.seg(endpoint_id)}")
-        )
+        self._send(R.call("DELETE", _placement(project_id, endpoint_id)))
 
     def replicas(self, object_id: str) -> list[Replica]:
         """Per revision and endpoint: WAITING, RUNNING, FINISHED or ERROR (with the error)."""
-        path = f"/resources/{R.seg(object_id)}/replicas"
-        return self._send(R.call("GET", path, list[Replica]))  # type: ignore[no-any-return]
+        return self._send(_replicas(object_id))  # type: ignore[no-any-return]
+
+
+class AsyncEndpointMethods:
+    """The same for `AsyncAOSClient` (see `EndpointMethods`)."""
+
+    if TYPE_CHECKING:
+
+        async def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+
+    async def list_endpoints(self) -> list[Endpoint]:
+        return await self._send(_list())  # type: ignore[no-any-return]
+
+    async def create_endpoint(self, name: str, *, public_url: str = "") -> EndpointCreated:
+        return await self._send(_create(name, public_url))  # type: ignore[no-any-return]
+
+    async def delete_endpoint(self, endpoint_id: str) -> None:
+        await self._send(_delete(endpoint_id))
+
+    async def project_endpoints(self, project_id: str) -> list[ProjectEndpoint]:
+        return await self._send(_placements(project_id))  # type: ignore[no-any-return]
+
+    async def place_project(
+        self, project_id: str, endpoint_id: str, *, prefixes: list[str] | None = None
+    ) -> ProjectEndpoint:
+        return await self._send(_place(project_id, endpoint_id, prefixes))  # type: ignore[no-any-return]
+
+    async def unplace_project(self, project_id: str, endpoint_id: str) -> None:
+        await self._send(R.call("DELETE", _placement(project_id, endpoint_id)))
+
+    async def replicas(self, object_id: str) -> list[Replica]:
+        return await self._send(_replicas(object_id))  # type: ignore[no-any-return]

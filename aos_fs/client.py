@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 
 from . import _requests as R
-from ._endpoints_client import EndpointMethods
+from ._endpoints_client import AsyncEndpointMethods, EndpointMethods
 from ._requests import Call, KeyValueLike
 from .config import Profile, load_profile
 from .errors import translate
@@ -467,7 +467,7 @@ def _anonymous(client: AOSClient) -> AOSClient:
     return anon
 
 
-class AsyncAOSClient(_Base):
+class AsyncAOSClient(AsyncEndpointMethods, _Base):
     """Asynchronous client; use `async with` or `await aclose()`."""
 
     def __init__(

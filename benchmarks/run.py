@@ -15,6 +15,7 @@ BENCHMARKS = [
     "benchmarks.events_nats",
     "benchmarks.widgets_browse",
     "benchmarks.load",
+    "benchmarks.replication",
 ]
 
 if __name__ == "__main__":

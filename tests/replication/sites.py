@@ -141,7 +141,7 @@ class Site:
         else:
             args = ["proxy"]
             extra = {f"AOS_{k.upper()}": v for k, v in settings.items()}
-        p = Proc(args, self.env(**extra, **env), log=self.root / f"{name}.log")
+        p = Proc(args, self.env(**{**extra, **env}), log=self.root / f"{name}.log")
         self.procs.append(p)
         return p.start()
 

@@ -98,7 +98,7 @@ class Peers:
                     url, headers=headers, params={"form": "stored" if stored else "plain"}
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
-                errors.append(f"{source.name}: {exc!r}")
+                errors.append(f"{source.name} ({source.public_url}): {exc or type(exc).__name__}")
                 continue
             if response.status not in (200, 206):
                 errors.append(f"{source.name}: HTTP {response.status}")

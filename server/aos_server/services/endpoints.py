@@ -22,7 +22,7 @@ from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..backends.metadata.sql_replicas import EndpointRecord, PlacementRecord, replicas
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
-from ..errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from ..errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from . import permissions as perms
 from .auth import hash_secret
 from .common import load, now
@@ -147,6 +147,12 @@ class EndpointService:
 
     async def ensure_default(self, public_url: str, credential: str) -> EndpointRecord:
         """Register (or refresh) the embedded endpoint of this server."""
+        try:
+            return await self._ensure_default(public_url, credential)
+        except AlreadyExists:  # another server process registered it at the same moment
+            return await self._ensure_default(public_url, credential)
+
+    async def _ensure_default(self, public_url: str, credential: str) -> EndpointRecord:
         at = now()
         async with self.meta.write() as s:
             r = replicas(s)

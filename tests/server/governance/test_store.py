@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from aos_fs.models import Hashes, Kind, ObjectVersion, Status
 from aos_server.backends.metadata.base import MetadataStore
 from aos_server.backends.metadata.governance import QuotaRecord, RuleRecord
-from aos_server.backends.metadata.sqlite import SqliteMetadataStore
+from aos_server.backends.metadata.sqlite import SqliteMetadataStore, migrations
+from tests.contracts.metadata_store import add_child, make_resource
 from tests.postgres_db import fresh_schema
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -114,3 +116,48 @@ async def test_rules_by_project_and_endpoint(store: MetadataStore) -> None:
     async with store.write() as s:
         assert await s.delete_rule("3") is True
         assert await s.get_rule("3") is None
+
+
+def _backfill(dialect: str) -> list[str]:
+    """The backfill statements of migration 008, as the migration runs them."""
+    script = dict(migrations(dialect))[8]
+    text = script.split("-- Backfill", 1)[1].split("\n", 1)[1]
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    return [stmt.strip() for stmt in body.split(";") if stmt.strip()]
+
+
+async def test_migration_backfills_usage_of_older_objects(store: MetadataStore) -> None:
+    project = make_resource(Kind.PROJECT, "p")
+    coll = make_resource(Kind.COLLECTION, "c")
+    live = make_resource(Kind.OBJECT, "a", revision=2, created_by="U")
+    gone = make_resource(Kind.OBJECT, "b", revision=1, created_by="U", deleted_at=NOW)
+    empty = make_resource(Kind.OBJECT, "e", revision=0, created_by="U")
+    async with store.write() as s:
+        await s.insert_resource(project)
+    await add_child(store, project, coll)
+    for obj in (live, gone, empty):
+        await add_child(store, coll, obj)
+    async with store.write() as s:
+        for obj, sizes in ((live, [100, 50]), (gone, [7])):
+            for rev, size in enumerate(sizes, 1):
+                version = ObjectVersion(
+                    id=f"{obj.id}-{rev}",
+                    object_id=obj.id,
+                    revision=rev,
+                    size=size,
+                    content_type="x/y",
+                    hashes=Hashes(),
+                    etag="e",
+                    status=Status.AVAILABLE,
+                    created_at=NOW,
+                )
+                await s.insert_version(version, None)
+        for stmt in _backfill("sqlite" if isinstance(store, SqliteMetadataStore) else "postgres"):
+            await s.c.execute(stmt)  # type: ignore[attr-defined]
+    async with store.read() as s:
+        assert await s.usage("PROJECT", project.id) == (150, 1)
+        assert await s.usage("USER", "U") == (150, 1)
+    async with store.write() as s:  # the deleted one comes back with its bytes on restore
+        await s.set_object_live(gone.id, True)
+    async with store.read() as s:
+        assert await s.usage("PROJECT", project.id) == (157, 2)

@@ -50,3 +50,30 @@ CREATE TABLE rules (
     created_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX rules_project ON rules (project_id);
+
+-- Backfill: objects written before usage was kept, charged to their project (reached through
+-- live or deleted parent edges) and their creator.
+INSERT INTO object_usage (object_id, project_id, user_id, bytes, live)
+WITH RECURSIVE up(obj, id) AS (
+    SELECT rel.target_id, rel.origin_id FROM relations rel
+    JOIN resources o ON o.id = rel.target_id
+    WHERE o.kind = 'OBJECT' AND o.revision > 0 AND rel.type IN ('BELONGS_TO', 'DELETED')
+    UNION
+    SELECT up.obj, rel.origin_id FROM up
+    JOIN relations rel ON rel.target_id = up.id AND rel.type IN ('BELONGS_TO', 'DELETED')
+)
+SELECT o.id, MIN(p.id), COALESCE(o.created_by, ''),
+       (SELECT COALESCE(SUM(v.size), 0) FROM object_versions v WHERE v.object_id = o.id),
+       CASE WHEN o.deleted_at IS NULL THEN 1 ELSE 0 END
+FROM up
+JOIN resources o ON o.id = up.obj
+JOIN resources p ON p.id = up.id AND p.kind = 'PROJECT'
+GROUP BY o.id, o.created_by, o.deleted_at;
+
+INSERT INTO usage_totals (scope, subject_id, bytes, objects)
+SELECT 'PROJECT', project_id, SUM(bytes), COUNT(*) FROM object_usage WHERE live = 1
+GROUP BY project_id;
+
+INSERT INTO usage_totals (scope, subject_id, bytes, objects)
+SELECT 'USER', user_id, SUM(bytes), COUNT(*) FROM object_usage WHERE live = 1
+GROUP BY user_id;

@@ -69,7 +69,12 @@ def process(args: list[str], env: dict[str, str]) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(30)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            print(f"{args[0]} did not stop on SIGTERM within 30 s; killing it", flush=True)
+            proc.kill()
+            proc.wait(10)
 
 
 def s3(url: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,7 +153,8 @@ async def test_migration_backfills_usage_of_older_objects(store: MetadataStore) 
                     created_at=NOW,
                 )
                 await s.insert_version(version, None)
-        for stmt in _backfill("sqlite" if isinstance(store, SqliteMetadataStore) else "postgres"):
+        dialect = "sqlite" if isinstance(store, SqliteMetadataStore) else "postgres"
+        for stmt in await asyncio.to_thread(_backfill, dialect):  # reads the migration file
             await s.c.execute(stmt)  # type: ignore[attr-defined]
     async with store.read() as s:
         assert await s.usage("PROJECT", project.id) == (150, 1)

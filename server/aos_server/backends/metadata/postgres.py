@@ -92,25 +92,44 @@ def _count(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-class _Conn:
-    """`SQLConnection` over one asyncpg connection."""
+_MODIFYING = ("INSERT", "UPDATE", "DELETE", "WITH")
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+
+class _Conn:
+    """`SQLConnection` over one asyncpg connection.
+
+    In a write transaction (`write_lock` set) the first statement that may modify rows first
+    takes the transaction-scoped advisory lock that also orders event sequence numbers. Every
+    writer thus holds that one lock before it holds any row lock, so two writers can never wait
+    for each other's rows in a cycle (without it, one holding the lock after its first event
+    could wait on a row another had inserted before asking for the lock: a deadlock).
+    """
+
+    def __init__(self, conn: asyncpg.Connection, write_lock: int | None = None) -> None:
         self.conn = conn
+        self._write_lock = write_lock
+
+    async def _before(self, sql: str) -> None:
+        if self._write_lock is not None and sql.lstrip()[:6].upper().startswith(_MODIFYING):
+            lock, self._write_lock = self._write_lock, None
+            await self.conn.execute("SELECT pg_advisory_xact_lock($1)", lock)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        await self._before(sql)
         try:
             return _count(await self.conn.execute(dollar_placeholders(sql), *params))
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        await self._before(sql)
         try:
             return list(await self.conn.fetch(dollar_placeholders(sql), *params))
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        await self._before(sql)
         try:
             row: Row | None = await self.conn.fetchrow(dollar_placeholders(sql), *params)
         except asyncpg.UniqueViolationError as exc:
@@ -136,10 +155,9 @@ class PostgresSession(PostgresSearch, SQLSession):
         *,
         scope: Sequence[str] = (),
     ) -> int:
-        if not self.events_appended:
-            # Identity values are handed out at insert time, not at commit: without this lock a
-            # transaction could commit seq 7 after a reader has already moved past seq 8.
-            await self._pg.conn.execute("SELECT pg_advisory_xact_lock($1)", self._event_lock)
+        # Identity values are handed out at insert time, not at commit: the advisory lock that
+        # `_Conn` takes before this insert keeps seq order = commit order (no transaction can
+        # commit seq 7 after a reader has already moved past seq 8).
         return await super().append_event(type, resource_id, actor_id, payload, scope=scope)
 
 
@@ -251,7 +269,7 @@ class PostgresMetadataStore(MetadataStore):
         async with self._require_pool().acquire() as conn:
             tr = conn.transaction()
             await tr.start()
-            session = PostgresSession(_Conn(conn), self._event_lock)
+            session = PostgresSession(_Conn(conn, self._event_lock), self._event_lock)
             try:
                 yield session
                 if session.events_appended:

@@ -65,8 +65,10 @@ class Run:
     killed: threading.Event = field(default_factory=threading.Event)
     failures: list[str] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
+    meta_targets: list[str] = field(default_factory=list)  # resource ids the label worker edits
 
     def start(self, meta_targets: list[str]) -> None:
+        self.meta_targets = meta_targets
         workers: list[Callable[[random.Random, str], None]] = [
             self._objects,
             self._objects,
@@ -79,7 +81,6 @@ class Run:
             name = f"c{self.cycle}w{n}"
             target = self._guard(work, rng, name)
             self.threads.append(threading.Thread(target=target, name=name, daemon=True))
-        self._meta_targets = meta_targets
         for t in self.threads:
             t.start()
 
@@ -146,7 +147,7 @@ class Run:
         with api_client(self.url) as api:
             n = 0
             while not self.killed.is_set():
-                rid = rng.choice(self._meta_targets)
+                rid = rng.choice(self.meta_targets)
                 label = f"{name}-{n}"
                 n += 1
                 self.ledger.begin_label(rid, label)

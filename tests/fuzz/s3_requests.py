@@ -279,7 +279,10 @@ def wire(request: RawRequest, host: str) -> bytes:
     if "Transfer-Encoding" not in headers:
         headers.setdefault("Content-Length", str(len(request.body)))
     if request.sign in ("sigv4", "tampered"):
-        headers.pop("x-amz-date", None) if request.sign == "sigv4" else None
+        if (
+            request.sign == "sigv4"
+        ):  # the signer sets a current one; a tampered request keeps its own
+            headers.pop("x-amz-date", None)
         aws = AWSRequest(
             method=request.method,
             url=f"http://{host}{request.target()}",

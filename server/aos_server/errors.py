@@ -114,3 +114,10 @@ class RuleViolation(PermissionDenied):
     """A write rule of the project or endpoint refuses the write; the message is the rule's."""
 
     code = "rule_violation"
+
+
+class Busy(AOSError):
+    """The database gave up a transaction to break a lock cycle with another (a deadlock);
+    nothing was written, and the same request made again succeeds."""
+
+    code = "busy"

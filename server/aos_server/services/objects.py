@@ -27,6 +27,7 @@ from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
 from ..errors import (
     AlreadyExists,
+    Busy,
     Conflict,
     InvalidInput,
     ObjectNotFound,
@@ -61,7 +62,7 @@ def _retry_name_races(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
         for attempt in range(_RACE_RETRIES):
             try:
                 return await func(*args, **kwargs)
-            except AlreadyExists:
+            except (AlreadyExists, Busy):
                 if attempt == _RACE_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")

@@ -14,7 +14,13 @@ from aos_server.backends.metadata.postgres import (
     dollar_placeholders,
 )
 from aos_server.backends.metadata.sqlite import migrations
-from tests.contracts.metadata_store import MetadataStoreContract, add_child, make_resource
+from aos_server.errors import Busy
+from tests.contracts.metadata_store import (
+    MetadataStoreContract,
+    add_child,
+    belongs,
+    make_resource,
+)
 from tests.postgres_db import fresh_schema
 
 pytestmark = pytest.mark.postgres
@@ -190,3 +196,46 @@ async def test_several_processes_bootstrap_at_once(dsn: str) -> None:
         assert actor.is_admin
     finally:
         await asyncio.gather(*(s.close() for s in stores))
+
+
+async def test_a_deadlock_between_writers_is_a_retryable_busy_error(dsn: str) -> None:
+    """One writer holds the event lock and waits on a name the other inserted first; the other
+    then asks for the event lock. PostgreSQL aborts one: it must surface as `Busy` (nothing
+    stored, try again), and the other must commit."""
+    store = PostgresMetadataStore(dsn, max_size=4)
+    await store.open()
+    try:
+        project = make_resource(Kind.PROJECT, "p")
+        async with store.write() as s:
+            await s.insert_resource(project)
+        first, second = make_resource(Kind.OBJECT, "x"), make_resource(Kind.OBJECT, "x")
+        second_inserted, first_locked = asyncio.Event(), asyncio.Event()
+
+        async def holder_of_the_lock() -> None:
+            async with store.write() as s:
+                await second_inserted.wait()
+                await s.append_event("test", None, None, {})
+                first_locked.set()
+                await s.insert_resource(first)
+                await s.add_relation(belongs(project, first), child_name="x")
+
+        async def first_to_insert() -> None:
+            async with store.write() as s:
+                await s.insert_resource(second)
+                await s.add_relation(belongs(project, second), child_name="x")
+                second_inserted.set()
+                await first_locked.wait()
+                await asyncio.sleep(0.2)  # let the other block on our uncommitted name
+                await s.append_event("test", None, None, {})
+
+        results = await asyncio.wait_for(
+            asyncio.gather(holder_of_the_lock(), first_to_insert(), return_exceptions=True), 30
+        )
+        busy = [r for r in results if isinstance(r, Busy)]
+        assert len(busy) == 1, results
+        assert "try again" in busy[0].message
+        async with store.read() as s:
+            children = await s.get_children_named(project.id, ["x"])
+        assert set(children) == {"x"}  # the other writer committed
+    finally:
+        await store.close()

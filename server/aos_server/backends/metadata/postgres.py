@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 
 from ...domain.ids import new_id
+from ...errors import Busy
 from .base import MetadataSession, MetadataStore
 from .rows import Row, ts
 from .search_postgres import PostgresSearch
@@ -92,48 +93,43 @@ def _count(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-_MODIFYING = ("INSERT", "UPDATE", "DELETE", "WITH")
+def _busy(exc: Exception) -> Busy:
+    # Two writers can wait for each other: one holds the event lock (taken at its first
+    # event) and waits on a row the other inserted before asking for that lock. PostgreSQL
+    # aborts one of them; the transaction is retried where that is safe, else the client is
+    # told to try again (503; S3 clients retry SlowDown by themselves).
+    return Busy("The database was busy with a conflicting write; nothing was stored, try again")
 
 
 class _Conn:
-    """`SQLConnection` over one asyncpg connection.
+    """`SQLConnection` over one asyncpg connection."""
 
-    In a write transaction (`write_lock` set) the first statement that may modify rows first
-    takes the transaction-scoped advisory lock that also orders event sequence numbers. Every
-    writer thus holds that one lock before it holds any row lock, so two writers can never wait
-    for each other's rows in a cycle (without it, one holding the lock after its first event
-    could wait on a row another had inserted before asking for the lock: a deadlock).
-    """
-
-    def __init__(self, conn: asyncpg.Connection, write_lock: int | None = None) -> None:
+    def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
-        self._write_lock = write_lock
-
-    async def _before(self, sql: str) -> None:
-        if self._write_lock is not None and sql.lstrip()[:6].upper().startswith(_MODIFYING):
-            lock, self._write_lock = self._write_lock, None
-            await self.conn.execute("SELECT pg_advisory_xact_lock($1)", lock)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        await self._before(sql)
         try:
             return _count(await self.conn.execute(dollar_placeholders(sql), *params))
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
+        except asyncpg.DeadlockDetectedError as exc:
+            raise _busy(exc) from exc
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        await self._before(sql)
         try:
             return list(await self.conn.fetch(dollar_placeholders(sql), *params))
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
+        except asyncpg.DeadlockDetectedError as exc:
+            raise _busy(exc) from exc
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        await self._before(sql)
         try:
             row: Row | None = await self.conn.fetchrow(dollar_placeholders(sql), *params)
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
+        except asyncpg.DeadlockDetectedError as exc:
+            raise _busy(exc) from exc
         return row
 
 
@@ -155,9 +151,13 @@ class PostgresSession(PostgresSearch, SQLSession):
         *,
         scope: Sequence[str] = (),
     ) -> int:
-        # Identity values are handed out at insert time, not at commit: the advisory lock that
-        # `_Conn` takes before this insert keeps seq order = commit order (no transaction can
-        # commit seq 7 after a reader has already moved past seq 8).
+        if not self.events_appended:
+            # Identity values are handed out at insert time, not at commit: without this lock a
+            # transaction could commit seq 7 after a reader has already moved past seq 8.
+            try:
+                await self._pg.conn.execute("SELECT pg_advisory_xact_lock($1)", self._event_lock)
+            except asyncpg.DeadlockDetectedError as exc:
+                raise _busy(exc) from exc
         return await super().append_event(type, resource_id, actor_id, payload, scope=scope)
 
 
@@ -269,7 +269,7 @@ class PostgresMetadataStore(MetadataStore):
         async with self._require_pool().acquire() as conn:
             tr = conn.transaction()
             await tr.start()
-            session = PostgresSession(_Conn(conn, self._event_lock), self._event_lock)
+            session = PostgresSession(_Conn(conn), self._event_lock)
             try:
                 yield session
                 if session.events_appended:

@@ -29,6 +29,7 @@ STATUS: dict[type[errors.AOSError], int] = {
     errors.Unavailable: 501,
     errors.IntegrityError: 422,
     errors.StorageFull: 507,
+    errors.Busy: 503,
 }
 
 TITLES = {
@@ -45,6 +46,7 @@ TITLES = {
     416: "Range not satisfiable",
     422: "Unprocessable content",
     500: "Internal server error",
+    503: "Service busy",
     507: "Insufficient storage",
 }
 

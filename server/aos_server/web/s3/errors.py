@@ -75,6 +75,7 @@ FROM_AOS: dict[type[errors.AOSError], str] = {
     errors.TooLarge: "EntityTooLarge",
     errors.IntegrityError: "BadDigest",
     errors.StorageFull: "InsufficientStorage",
+    errors.Busy: "SlowDown",
 }
 # Codes of service-specific errors that have an S3 name of their own.
 FROM_CODE = {

@@ -17,19 +17,12 @@ from . import permissions as perms
 from .common import load, now
 
 
-def require_global_admin(actor: Actor, what: str) -> None:
-    if actor.anonymous:
-        raise Unauthenticated(f"Sign in as an administrator to {what}")
-    if not actor.global_admin:
-        raise PermissionDenied(f"Only administrators may {what}")
-
-
 class AnnouncementService:
     def __init__(self, meta: MetadataStore) -> None:
         self.meta = meta
 
     async def create(self, actor: Actor, body: AnnouncementCreate) -> Announcement:
-        require_global_admin(actor, "make announcements")
+        perms.require_global_admin(actor, "make announcements")
         if body.expires_at is not None and body.expires_at <= now():
             raise InvalidInput("`expires_at` lies in the past", field="expires_at")
         item = Announcement(
@@ -48,12 +41,12 @@ class AnnouncementService:
     async def list(self, actor: Actor, *, include_expired: bool = False) -> list[Announcement]:
         """The current announcements (everyone, anonymous callers too); all of them for admins."""
         if include_expired:
-            require_global_admin(actor, "list expired announcements")
+            perms.require_global_admin(actor, "list expired announcements")
         async with self.meta.read() as s:
             return await s.list_announcements(now=None if include_expired else now())
 
     async def delete(self, actor: Actor, announcement_id: str) -> None:
-        require_global_admin(actor, "delete announcements")
+        perms.require_global_admin(actor, "delete announcements")
         async with self.meta.write() as s:
             if not await s.delete_announcement(announcement_id):
                 raise NotFound(f"No announcement {announcement_id!r}")

@@ -199,7 +199,7 @@ class AuthService:
         return user, record.token if record else None
 
     async def create_user(self, actor: Actor, body: UserCreate) -> User:
-        self._require_global_admin(actor, "create users")
+        perms.require_global_admin(actor, "create users")
         user = User(
             id=new_id(),
             name=body.name,
@@ -215,7 +215,7 @@ class AuthService:
 
     async def get_user(self, actor: Actor, user_id: str) -> User:
         if actor.user_id != user_id:
-            self._require_global_admin(actor, "read other users")
+            perms.require_global_admin(actor, "read other users")
         async with self.meta.read() as s:
             user = await s.get_user(user_id)
         if user is None:
@@ -223,14 +223,14 @@ class AuthService:
         return user
 
     async def list_users(self, actor: Actor, *, after: str | None, limit: int) -> list[User]:
-        self._require_global_admin(actor, "list users")
+        perms.require_global_admin(actor, "list users")
         async with self.meta.read() as s:
             return await s.list_users(after=after, limit=limit)
 
     async def set_user_state(
         self, actor: Actor, user_id: str, *, active: bool | None, is_admin: bool | None
     ) -> User:
-        self._require_global_admin(actor, "change users")
+        perms.require_global_admin(actor, "change users")
         async with self.meta.write() as s:
             user = await s.get_user(user_id)
             if user is None:
@@ -344,13 +344,6 @@ class AuthService:
             await perms.require(s, actor, project, Level.ADMIN)
             return
         raise PermissionDenied("Only administrators manage other users' tokens")
-
-    @staticmethod
-    def _require_global_admin(actor: Actor, what: str) -> None:
-        if actor.anonymous:
-            raise Unauthenticated(f"Sign in as an administrator to {what}")
-        if not actor.global_admin:
-            raise PermissionDenied(f"Only administrators may {what}")
 
     # -- S3 credentials -------------------------------------------------------------------------
     async def create_s3_credentials(

@@ -22,7 +22,7 @@ from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..backends.metadata.sql_replicas import EndpointRecord, PlacementRecord, replicas
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
-from ..errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from ..errors import AlreadyExists, InvalidInput, NotFound, Unauthenticated
 from . import permissions as perms
 from .auth import hash_secret
 from .common import load, now
@@ -58,20 +58,13 @@ def covers(p: PlacementRecord, key: str) -> bool:
     )
 
 
-def _require_admin(actor: Actor, what: str) -> None:
-    if actor.anonymous:
-        raise Unauthenticated(f"Sign in as an administrator to {what}")
-    if not actor.global_admin:
-        raise PermissionDenied(f"Only administrators may {what}")
-
-
 class EndpointService:
     def __init__(self, meta: MetadataStore) -> None:
         self.meta = meta
 
     # -- endpoint records (global admins) -------------------------------------------------------
     async def create(self, actor: Actor, body: EndpointCreate) -> EndpointCreated:
-        _require_admin(actor, "create endpoints")
+        perms.require_global_admin(actor, "create endpoints")
         credential = "aosep_" + secrets.token_urlsafe(32)
         record = EndpointRecord(
             id=new_id(),
@@ -101,7 +94,7 @@ class EndpointService:
             return endpoint_view(await self._load(s, endpoint_id))
 
     async def delete(self, actor: Actor, endpoint_id: str) -> None:
-        _require_admin(actor, "delete endpoints")
+        perms.require_global_admin(actor, "delete endpoints")
         async with self.meta.write() as s:
             e = await self._load(s, endpoint_id)
             if e.is_default:

@@ -68,6 +68,14 @@ async def access(s: MetadataSession, actor: Actor, resource: Resource) -> Access
     return Access(resource, effective, redacted)
 
 
+def require_global_admin(actor: Actor, what: str) -> None:
+    """Refuse anyone but a global administrator: 401 when anonymous, else 403."""
+    if actor.anonymous:
+        raise Unauthenticated(f"Sign in as an administrator to {what}")
+    if not actor.global_admin:
+        raise PermissionDenied(f"Only administrators may {what}")
+
+
 def deny(actor: Actor, resource: Resource, needed: Level, held: Level) -> Exception:
     """The error to raise when `held` < `needed`: 401 for anonymous callers, else 403/404."""
     what = f"{resource.kind.value.lower()} {resource.name!r}"

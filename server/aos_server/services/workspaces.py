@@ -40,12 +40,12 @@ from ..domain.permissions import Actor, Level
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from ..keyring import Keyring
 from . import permissions as perms
-from .announcements import require_global_admin
 from .auth import S3_PURPOSE, TOKEN_PREFIX, hash_secret
 from .common import emit, load, now
 from .dag import GraphService
 from .hooks import HookCreate, HookService
 from .inbox import notify
+from .permissions import require_global_admin
 from .resources import ResourceService, public_view
 
 log = logging.getLogger("aos.workspaces")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 from blockbuster import blockbuster_ctx
@@ -129,3 +130,11 @@ def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
     running = start_server(make_settings(tmp_path / "aos"))
     yield running.server
     stop_server(running)
+
+
+def admin_api(server: LiveServer) -> httpx.Client:
+    """An httpx client on the server's JSON API, signed in as the admin."""
+    return httpx.Client(
+        base_url=f"{server.url}/api/v2",
+        headers={"Authorization": f"Bearer {server.admin_token}"},
+    )

@@ -19,7 +19,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, admin_api
 from tests.factories import unique
 
 HUGE = "9" * 5000  # int() refuses more than 4300 digits
@@ -61,10 +61,7 @@ def signed(live_server: LiveServer) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def api(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{live_server.url}/api/v2",
-        headers={"Authorization": f"Bearer {live_server.admin_token}"},
-    ) as client:
+    with admin_api(live_server) as client:
         yield client
 
 

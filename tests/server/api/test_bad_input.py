@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, admin_api
 from tests.factories import unique
 
 BAD_PROJECTS = [
@@ -32,10 +32,7 @@ BAD_PROJECTS = [
 
 @pytest.fixture
 def api(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{live_server.url}/api/v2",
-        headers={"Authorization": f"Bearer {live_server.admin_token}"},
-    ) as client:
+    with admin_api(live_server) as client:
         yield client
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from aos_fs.models import Resource
 
+from ...busy import retry_busy
 from ...domain.ids import new_id
 from ...domain.permissions import Actor
 from ...errors import Unauthenticated
@@ -41,7 +42,9 @@ async def import_crate(request: web.Request, actor: Actor, id: str) -> Resource:
                 await asyncio.to_thread(f.write, chunk)
         finally:
             await asyncio.to_thread(f.close)
-        result: Resource = await request.config_dict[CRATES].import_zip(actor, id, spool)
+        crates = request.config_dict[CRATES]
+        # The body is spooled, so an import the database aborted (Busy) can run again.
+        result: Resource = await retry_busy(lambda: crates.import_zip(actor, id, spool))
         return result
     finally:
         with contextlib.suppress(OSError):

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ...busy import retry_busy
 from ...domain.permissions import ANONYMOUS, Actor
 from .problems import validation_problem
 
@@ -72,6 +73,14 @@ def actor_of(request: web.Request) -> Actor:
     return request.get(ACTOR, ANONYMOUS)
 
 
+async def _call(op: Operation, request: web.Request, kwargs: dict[str, Any]) -> Any:
+    """Run the operation; a write that PostgreSQL aborted to break a deadlock runs again when
+    its input can be replayed (a parsed JSON body or none; a streamed body is gone once read)."""
+    if op.body is None and request.body_exists:
+        return await op.func(request, actor_of(request), **kwargs)
+    return await retry_busy(lambda: op.func(request, actor_of(request), **kwargs))
+
+
 def _make_handler(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     adapter = TypeAdapter(op.response) if op.response is not None else None
 
@@ -101,7 +110,7 @@ def _make_handler(op: Operation) -> Callable[[web.Request], Awaitable[web.Stream
                 kwargs["body"] = op.body.model_validate(data)
             except ValidationError as exc:
                 return validation_problem(exc, "request body")
-        result = await op.func(request, actor_of(request), **kwargs)
+        result = await _call(op, request, kwargs)
         if isinstance(result, web.StreamResponse):
             return result
         if adapter is None or result is None:

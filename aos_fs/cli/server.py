@@ -80,9 +80,9 @@ def server(
     Without --database/--blobs it is `aos serve`. Every other setting comes from AOS_*
     environment variables (docs/settings.md).
     """
-    import asyncio
     import logging
 
+    from aos_server import runloop
     from aos_server.cli import serve as run_server
     from aos_server.settings import Settings
 
@@ -99,7 +99,7 @@ def server(
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(run_server(settings))
+    runloop.run(run_server(settings), settings.event_loop)
 
 
 @click.command("proxy")
@@ -149,11 +149,11 @@ def proxy(
     creates it with `POST /api/v2/endpoints`); the master key (AOS_MASTER_KEY) and the
     metadata store are the server's. See docs/deploy.md.
     """
-    import asyncio
     import logging
 
     from pydantic import ValidationError
 
+    from aos_server import runloop
     from aos_server.errors import AOSError
     from aos_server.proxy import check_proxy_settings, run_proxy
     from aos_server.settings import load_settings
@@ -175,4 +175,4 @@ def proxy(
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(run_proxy(settings))
+    runloop.run(run_proxy(settings), settings.event_loop)

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from aos_fs.config import Profile, save_profile
 
+from . import runloop
 from .app import create_app
 from .keys import BOOTSTRAP
 from .settings import Settings
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        asyncio.run(serve(settings))
+        runloop.run(serve(settings), settings.event_loop)
         return 0
     return 2
 

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         default=True, description="Whether `aos serve` writes a client profile"
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
+        default="auto",
+        description="Event loop of `aos serve`/`aos proxy`: `auto` uses uvloop when installed",
+    )
     server_url: str | None = Field(
         default=None,
         description="`aos proxy`: the server's URL, where the proxy registers and heartbeats",

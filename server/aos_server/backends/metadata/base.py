@@ -3,6 +3,10 @@
 A store hands out sessions. `read()` gives a consistent snapshot; `write()` gives a transaction that
 commits when the block exits normally and rolls back on any exception, cancellation included. Events
 appended inside a write session commit atomically with the change they describe.
+
+A write that breaks a constraint (`AlreadyExists`) may raise at its own call or later in the same
+session, at latest when the block exits: stores may pipeline writes whose result nobody reads.
+Either way the session fails and keeps nothing, so catch it around the session, not the call.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -114,6 +114,20 @@ class _Conn:
             raise UniqueViolation(str(exc)) from exc
         except asyncpg.DeadlockDetectedError as exc:
             raise _busy(exc) from exc
+
+    async def write(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        unique: Callable[[], Exception] | None = None,
+    ) -> None:
+        try:
+            await self.execute(sql, params)
+        except UniqueViolation as exc:
+            if unique is None:
+                raise
+            raise unique() from exc
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:

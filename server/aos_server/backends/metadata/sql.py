@@ -7,7 +7,7 @@ on unique-constraint failures; everything else lives here.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -63,6 +63,17 @@ class UniqueViolation(Exception):
 
 class SQLConnection(Protocol):
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+    async def write(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        unique: Callable[[], Exception] | None = None,
+    ) -> None:
+        """A statement whose outcome matters only as success or failure: a connection may run
+        it later (in order) and raise its error at a later statement of the same session.
+        `unique` makes the error raised when it breaks a unique constraint."""
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
@@ -76,28 +87,25 @@ class SQLSession(NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession):
     # -- resources ------------------------------------------------------------------------------
     async def insert_resource(self, res: Resource) -> None:
         marks = ", ".join("?" * len(RESOURCE_COLUMNS.split(",")))
-        try:
-            await self.c.execute(
-                f"INSERT INTO resources ({RESOURCE_COLUMNS}) VALUES ({marks})",
-                resource_params(res),
-            )
-        except UniqueViolation as exc:
-            raise AlreadyExists(
+        await self.c.write(
+            f"INSERT INTO resources ({RESOURCE_COLUMNS}) VALUES ({marks})",
+            resource_params(res),
+            unique=lambda: AlreadyExists(
                 f"A project named {res.name!r} already exists; project names are global "
                 "(they are S3 bucket names), so choose another name",
                 name=res.name,
-            ) from exc
+            ),
+        )
 
     async def update_resource(self, res: Resource) -> None:
         cols = [c.strip() for c in RESOURCE_COLUMNS.split(",")][1:]
         assignments = ", ".join(f"{c} = ?" for c in cols)
         params = resource_params(res)
-        try:
-            await self.c.execute(
-                f"UPDATE resources SET {assignments} WHERE id = ?", [*params[1:], res.id]
-            )
-        except UniqueViolation as exc:
-            raise AlreadyExists(f"A project named {res.name!r} already exists") from exc
+        await self.c.write(
+            f"UPDATE resources SET {assignments} WHERE id = ?",
+            [*params[1:], res.id],
+            unique=lambda: AlreadyExists(f"A project named {res.name!r} already exists"),
+        )
 
     async def set_deletion_op(self, resource_id: str, op: str | None) -> None:
         await self.c.execute("UPDATE resources SET deletion_op = ? WHERE id = ?", [op, resource_id])
@@ -230,27 +238,28 @@ class SQLSession(NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession):
 
     # -- relations ------------------------------------------------------------------------------
     async def add_relation(self, rel: Relation, *, child_name: str | None = None) -> None:
-        try:
-            await self.c.execute(
-                "INSERT INTO relations (origin_id, target_id, type, custom_type, child_name,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    rel.origin_id,
-                    rel.target_id,
-                    rel.type.value,
-                    rel.custom_type or "",
-                    child_name,
-                    ts(datetime.now(UTC)),
-                ],
-            )
-        except UniqueViolation as exc:
+        def taken() -> AlreadyExists:
             if child_name is not None:
-                raise AlreadyExists(
+                return AlreadyExists(
                     f"{child_name!r} already exists in this location; names are unique among "
                     "the children of one parent",
                     name=child_name,
-                ) from exc
-            raise AlreadyExists("This relation exists already") from exc
+                )
+            return AlreadyExists("This relation exists already")
+
+        await self.c.write(
+            "INSERT INTO relations (origin_id, target_id, type, custom_type, child_name,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                rel.origin_id,
+                rel.target_id,
+                rel.type.value,
+                rel.custom_type or "",
+                child_name,
+                ts(datetime.now(UTC)),
+            ],
+            unique=taken,
+        )
 
     async def remove_relation(self, rel: Relation) -> bool:
         n = await self.c.execute(
@@ -315,34 +324,32 @@ class SQLSession(NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession):
 
     # -- versions -------------------------------------------------------------------------------
     async def insert_version(self, version: ObjectVersion, blob_key: str | None) -> None:
-        try:
-            await self.c.execute(
-                "INSERT INTO object_versions (id, object_id, revision, size, content_type, md5,"
-                " sha256, checksums, etag, status, metadata, blob_key, created_by, created_at,"
-                " parts)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    version.id,
-                    version.object_id,
-                    version.revision,
-                    version.size,
-                    version.content_type,
-                    version.hashes.md5,
-                    version.hashes.sha256,
-                    json.dumps(version.hashes.checksums),
-                    version.etag,
-                    version.status.value,
-                    json.dumps(version.metadata),
-                    blob_key,
-                    version.created_by,
-                    ts(version.created_at),
-                    json.dumps(version.parts),
-                ],
-            )
-        except UniqueViolation as exc:
-            raise AlreadyExists(
+        await self.c.write(
+            "INSERT INTO object_versions (id, object_id, revision, size, content_type, md5,"
+            " sha256, checksums, etag, status, metadata, blob_key, created_by, created_at,"
+            " parts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                version.id,
+                version.object_id,
+                version.revision,
+                version.size,
+                version.content_type,
+                version.hashes.md5,
+                version.hashes.sha256,
+                json.dumps(version.hashes.checksums),
+                version.etag,
+                version.status.value,
+                json.dumps(version.metadata),
+                blob_key,
+                version.created_by,
+                ts(version.created_at),
+                json.dumps(version.parts),
+            ],
+            unique=lambda: AlreadyExists(
                 f"Revision {version.revision} of this object exists already; retry the write"
-            ) from exc
+            ),
+        )
 
     _VERSION_COLS = (
         "id, object_id, revision, size, content_type, md5, sha256, checksums, etag, status,"

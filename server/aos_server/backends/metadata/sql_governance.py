@@ -57,7 +57,7 @@ class GovernanceSQL(GovernanceSession):
 
     # -- usage ----------------------------------------------------------------------------------
     async def _add_totals(self, project_id: str, user_id: str, size: int, objects: int) -> None:
-        await self.c.execute(
+        await self.c.write(
             "INSERT INTO usage_totals (scope, subject_id, bytes, objects)"
             " VALUES ('PROJECT', ?, ?, ?), ('USER', ?, ?, ?)"
             " ON CONFLICT (scope, subject_id) DO UPDATE SET"
@@ -77,7 +77,7 @@ class GovernanceSQL(GovernanceSession):
                 [size, object_id],
             )
         if row is None:  # a new object, or one written before usage was kept
-            await self.c.execute(
+            await self.c.write(
                 "INSERT INTO object_usage (object_id, project_id, user_id, bytes, live)"
                 " VALUES (?, ?, ?, ?, 1)",
                 [object_id, project_id, user_id, size],

@@ -201,7 +201,7 @@ class ReplicaSQL:
         at: datetime,
     ) -> None:
         """Record a replica; an existing row for (revision, endpoint) is kept as it is."""
-        await self.c.execute(
+        await self.c.write(
             "INSERT INTO replicas (version_id, endpoint_id, object_id, blob_key, status, "
             "next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (version_id, endpoint_id) DO NOTHING",

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, TypeVar
 
 from .base import MetadataSession, MetadataStore
 from .search_sqlite import SqliteSearch
 from .sql import Row, SQLSession, UniqueViolation
+from .sqlite_thread import SqliteThread
+
+T = TypeVar("T")
 
 MIGRATIONS = "aos_server.backends.metadata.migrations"
 
@@ -31,36 +32,66 @@ def migrations(dialect: str) -> list[tuple[int, str]]:
 
 
 class _Conn:
-    """`SQLConnection` over one aiosqlite connection."""
+    """`SQLConnection` over one `SqliteThread`.
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    On a write session's connection (`pipelined`), `write()` queues its statement without
+    waiting; the thread runs it in order, and its error (if any) is raised at the next statement
+    the session waits for, or at `flush()`, its end. The session fails either way and its
+    savepoint is rolled back, so a later raise changes only where the error is seen.
+    """
+
+    def __init__(self, db: SqliteThread, *, pipelined: bool = False) -> None:
         self.db = db
+        self.pipelined = pipelined
+        self._pending: list[tuple[asyncio.Future[int], Unique]] = []
 
-    # One thread hop per statement: aiosqlite's cursor API costs a hop for execute, one for each
-    # fetch and one for close, and those hops are most of the time a small query takes.
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        try:
-            cur = await self.db.execute(sql, params)
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc):
-                raise UniqueViolation(str(exc)) from exc
-            raise
-        # The statement has run to completion; the cursor is released when collected.
-        return int(cur.rowcount)
+        return await self._settle(self.db.execute(sql, params))
+
+    async def write(self, sql: str, params: Sequence[Any] = (), *, unique: Unique = None) -> None:
+        fut = self.db.execute(sql, params)
+        if not self.pipelined:
+            await self._settle(fut, unique)
+            return
+        fut.add_done_callback(_consume)  # seen through `_settle`, or dropped with the session
+        self._pending.append((fut, unique))
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self.db.execute_fetchall(sql, params))
+        return list(await self._settle(self.db.fetchall(sql, params)))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        try:
-            rows = await self.db.execute_fetchall(sql, params)
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc):
-                raise UniqueViolation(str(exc)) from exc
-            raise
-        for row in rows:
-            return row
-        return None
+        rows = await self._settle(self.db.fetchall(sql, params))
+        return rows[0] if rows else None
+
+    async def flush(self) -> None:
+        """Wait for the queued writes; raise the first one's error."""
+        await self._settle(None)
+
+    async def _settle(self, fut: asyncio.Future[T] | None, unique: Unique = None) -> T:
+        # The queued writes ran before `fut` (one thread, in order): their errors come first.
+        pending, self._pending = self._pending, []
+        if pending and fut is not None:
+            fut.add_done_callback(_consume)
+        for queued, on_unique in pending:
+            await _checked(queued, on_unique)
+        return await _checked(fut, unique) if fut is not None else None  # type: ignore[return-value]
+
+
+Unique = Callable[[], Exception] | None
+
+
+async def _checked(fut: asyncio.Future[T], unique: Unique) -> T:
+    try:
+        return await fut
+    except sqlite3.IntegrityError as exc:
+        if "UNIQUE" in str(exc):
+            raise (unique() if unique is not None else UniqueViolation(str(exc))) from exc
+        raise
+
+
+def _consume(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
 
 
 class SqliteSession(SqliteSearch, SQLSession):
@@ -85,23 +116,24 @@ class SqliteMetadataStore(MetadataStore):
             raise ValueError("synchronous must be FULL or NORMAL")
         self.synchronous = synchronous
         self.path = str(path)
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._writer: SqliteThread | None = None
+        self._reader: SqliteThread | None = None
         self._lock = asyncio.Lock()
         self._queued = 0  # write sessions waiting for the lock
         self._batch: asyncio.Future[None] | None = None  # the open group transaction
         self._commit_task: asyncio.Task[None] | None = None
 
-    async def _connect(self) -> aiosqlite.Connection:
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        for pragma in (
-            "journal_mode = WAL",
-            f"synchronous = {self.synchronous}",
-            "busy_timeout = 10000",
-            "foreign_keys = OFF",
-        ):
-            await db.execute(f"PRAGMA {pragma}")
+    async def _connect(self) -> SqliteThread:
+        db = SqliteThread(
+            self.path,
+            [
+                "journal_mode = WAL",
+                f"synchronous = {self.synchronous}",
+                "busy_timeout = 10000",
+                "foreign_keys = OFF",
+            ],
+        )
+        await db.open()
         return db
 
     async def open(self) -> None:
@@ -115,17 +147,16 @@ class SqliteMetadataStore(MetadataStore):
         # In-memory databases are private to a connection: share the writer.
         self._reader = self._writer if self.path == ":memory:" else await self._connect()
 
-    async def _migrate(self, db: aiosqlite.Connection) -> None:
+    async def _migrate(self, db: SqliteThread) -> None:
         await db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
             " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
         )
-        async with db.execute("SELECT version FROM schema_migrations") as cur:
-            done = {row[0] for row in await cur.fetchall()}
+        done = {row[0] for row in await db.fetchall("SELECT version FROM schema_migrations")}
         for version, script in await asyncio.to_thread(migrations, "sqlite"):
             if version in done:
                 continue
-            await db.executescript(
+            await db.script(
                 f"BEGIN IMMEDIATE;\n{script}\n"
                 f"INSERT INTO schema_migrations (version) VALUES ({version});\nCOMMIT;"
             )
@@ -162,11 +193,14 @@ class SqliteMetadataStore(MetadataStore):
                 # A batch whose commit fails with nobody left waiting must not warn.
                 self._batch.add_done_callback(_consume)
             batch = self._batch
-            await asyncio.shield(db.execute("SAVEPOINT session"))
+            conn = _Conn(db, pipelined=True)
+            await conn.write("SAVEPOINT session")
             try:
-                yield SqliteSession(_Conn(db))
+                yield SqliteSession(conn)
+                await asyncio.shield(conn.flush())
             except BaseException:
-                # Shielded: a cancelled request must still undo its own part.
+                # Shielded: a cancelled request must still undo its own part (queued after
+                # whatever the session had queued, so it undoes that too).
                 await asyncio.shield(db.execute("ROLLBACK TO session"))
                 await asyncio.shield(db.execute("RELEASE session"))
                 raise
@@ -178,7 +212,7 @@ class SqliteMetadataStore(MetadataStore):
                 self._lock.release()
         await asyncio.shield(batch)
 
-    async def _end_turn(self, db: aiosqlite.Connection) -> None:
+    async def _end_turn(self, db: SqliteThread) -> None:
         """Commit now if nobody else is queued, else once the queued sessions have joined in."""
         if self._batch is None:
             return
@@ -189,14 +223,14 @@ class SqliteMetadataStore(MetadataStore):
             # owning the commit, it does not depend on any waiter staying alive.
             self._commit_task = asyncio.create_task(self._commit_when_turn(db))
 
-    async def _commit_when_turn(self, db: aiosqlite.Connection) -> None:
+    async def _commit_when_turn(self, db: SqliteThread) -> None:
         async with self._lock:
             self._commit_task = None
             if self._batch is not None:
                 with contextlib.suppress(Exception):  # the sessions in the batch see the error
                     await self._commit(db)
 
-    async def _commit(self, db: aiosqlite.Connection) -> None:
+    async def _commit(self, db: SqliteThread) -> None:
         batch, self._batch = self._batch, None
         if batch is None:
             return
@@ -211,8 +245,3 @@ class SqliteMetadataStore(MetadataStore):
         if not batch.done():
             batch.set_result(None)
         self.events_committed()
-
-
-def _consume(fut: asyncio.Future[None]) -> None:
-    if not fut.cancelled():
-        fut.exception()

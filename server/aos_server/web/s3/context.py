@@ -9,7 +9,7 @@ from urllib.parse import unquote
 from aiohttp import web
 from multidict import MultiMapping
 
-from ...domain.ids import new_id
+from ...domain.ids import new_request_id
 from ...domain.permissions import ANONYMOUS, Actor
 from ...keys import AUTH, BLOBS, MULTIPART, OBJECTS, RESOURCES, SETTINGS
 from .errors import S3Error
@@ -48,7 +48,7 @@ class S3Request:
     key: str | None
     actor: Actor = ANONYMOUS
     auth: Any = None  # the verified signature, when the body is signed chunk by chunk
-    request_id: str = field(default_factory=new_id)
+    request_id: str = field(default_factory=new_request_id)
 
     @property
     def query(self) -> MultiMapping[str]:

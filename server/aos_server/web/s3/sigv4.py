@@ -67,6 +67,25 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
+def _amz_time(value: str) -> datetime:
+    """`20261125T230501Z` as a UTC instant (strptime costs ten times as much per request)."""
+    d = value
+    if len(d) != 16 or d[8] != "T" or d[15] != "Z" or not (d[:8] + d[9:15]).isdigit():
+        raise S3Error("AccessDenied", "X-Amz-Date is not a valid timestamp")
+    try:
+        return datetime(
+            int(d[0:4]),
+            int(d[4:6]),
+            int(d[6:8]),
+            int(d[9:11]),
+            int(d[11:13]),
+            int(d[13:15]),
+            tzinfo=UTC,
+        )
+    except ValueError as exc:
+        raise S3Error("AccessDenied", "X-Amz-Date is not a valid timestamp") from exc
+
+
 def _hmac_hex(key: bytes, msg: str) -> str:
     return hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()
 
@@ -177,10 +196,7 @@ class ParsedAuth:
         )
 
     def _check_time(self, now: datetime) -> None:
-        try:
-            when = datetime.strptime(self.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError as exc:
-            raise S3Error("AccessDenied", "X-Amz-Date is not a valid timestamp") from exc
+        when = _amz_time(self.amz_date)
         if not self.amz_date.startswith(self.date):
             raise S3Error("SignatureDoesNotMatch", "The credential date does not match X-Amz-Date")
         if self.presigned:

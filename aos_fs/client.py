@@ -57,7 +57,7 @@ def _delay(attempt: int, response: httpx.Response | None) -> float:
         when = email.utils.parsedate_to_datetime(after)
         if when is not None:
             return max(0.0, min((when - datetime.now(UTC)).total_seconds(), 30.0))
-    return min(0.25 * 2**attempt, 8.0) * (0.5 + random.random() / 2)  # noqa: S311 - jitter
+    return min(0.25 * 2.0**attempt, 8.0) * (0.5 + random.random() / 2)  # noqa: S311 - jitter
 
 
 class _Base:

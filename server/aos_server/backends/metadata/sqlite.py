@@ -14,8 +14,9 @@ from typing import Any
 import aiosqlite
 
 from .base import MetadataSession, MetadataStore
+from .rows import Row
 from .search_sqlite import SqliteSearch
-from .sql import Row, SQLSession, UniqueViolation
+from .sql import SQLSession, UniqueViolation
 
 MIGRATIONS = "aos_server.backends.metadata.migrations"
 

@@ -12,7 +12,7 @@ class LinkMethods:
 
     if TYPE_CHECKING:
 
-        def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     def presign(
         self,
@@ -23,7 +23,7 @@ class LinkMethods:
         version_id: str | None = None,
     ) -> dict[str, Any]:
         """A presigned S3 URL for `project/key` (a GET may name a version)."""
-        return self._send(R.presign(path, method, expires_in, version_id))  # type: ignore[no-any-return]
+        return self._send(R.presign(path, method, expires_in, version_id))
 
     def create_bundle(
         self,
@@ -34,7 +34,7 @@ class LinkMethods:
         once: bool = False,
     ) -> dict[str, Any]:
         """A link streaming the resources as one `.tar.gz` or `.zip` (`url`, `expires_at`)."""
-        return self._send(R.create_bundle(resource_ids, format, expires_in, once))  # type: ignore[no-any-return]
+        return self._send(R.create_bundle(resource_ids, format, expires_in, once))
 
 
 class AsyncLinkMethods:
@@ -42,7 +42,7 @@ class AsyncLinkMethods:
 
     if TYPE_CHECKING:
 
-        async def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        async def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     async def presign(
         self,
@@ -53,7 +53,7 @@ class AsyncLinkMethods:
         version_id: str | None = None,
     ) -> dict[str, Any]:
         """A presigned S3 URL for `project/key` (a GET may name a version)."""
-        return await self._send(R.presign(path, method, expires_in, version_id))  # type: ignore[no-any-return]
+        return await self._send(R.presign(path, method, expires_in, version_id))
 
     async def create_bundle(
         self,
@@ -64,4 +64,4 @@ class AsyncLinkMethods:
         once: bool = False,
     ) -> dict[str, Any]:
         """A link streaming the resources as one `.tar.gz` or `.zip` (`url`, `expires_at`)."""
-        return await self._send(R.create_bundle(resource_ids, format, expires_in, once))  # type: ignore[no-any-return]
+        return await self._send(R.create_bundle(resource_ids, format, expires_in, once))

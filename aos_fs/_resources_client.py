@@ -14,7 +14,7 @@ class ResourceMethods:
 
     if TYPE_CHECKING:
 
-        def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     def iter_projects(self, *, page_size: int = 1000) -> Iterator[Resource]:
         """Every project you can see, following the pages."""
@@ -52,31 +52,31 @@ class ResourceMethods:
         self, *, cursor: str | None = None, limit: int = 100, prefix: str | None = None
     ) -> Page[Resource]:
         """One page of the projects you can see."""
-        return self._send(R.list_projects(cursor, limit, prefix))  # type: ignore[no-any-return]
+        return self._send(R.list_projects(cursor, limit, prefix))
 
     def create_project(self, name: str, **fields: Any) -> Resource:
         """Create a project (you become its admin)."""
-        return self._send(R.create("projects", name, None, fields))  # type: ignore[no-any-return]
+        return self._send(R.create("projects", name, None, fields))
 
     def create_collection(self, parent_id: str, name: str, **fields: Any) -> Resource:
         """Create a collection in a project."""
-        return self._send(R.create("collections", name, parent_id, fields))  # type: ignore[no-any-return]
+        return self._send(R.create("collections", name, parent_id, fields))
 
     def create_dataset(self, parent_id: str, name: str, **fields: Any) -> Resource:
         """Create a dataset in a project or collection."""
-        return self._send(R.create("datasets", name, parent_id, fields))  # type: ignore[no-any-return]
+        return self._send(R.create("datasets", name, parent_id, fields))
 
     def create_object(self, parent_id: str, name: str, **fields: Any) -> Resource:
         """Create an object's metadata (its bytes go through S3)."""
-        return self._send(R.create("objects", name, parent_id, fields))  # type: ignore[no-any-return]
+        return self._send(R.create("objects", name, parent_id, fields))
 
     def get(self, resource_id: str, *, stats: bool = False) -> Resource:
         """One resource, with container statistics when `stats`."""
-        return self._send(R.get(resource_id, stats))  # type: ignore[no-any-return]
+        return self._send(R.get(resource_id, stats))
 
     def resolve(self, path: str) -> list[Resource]:
         """The resources along `project/collection/dataset/object`."""
-        return self._send(R.resolve(path))  # type: ignore[no-any-return]
+        return self._send(R.resolve(path))
 
     def children(
         self,
@@ -89,31 +89,31 @@ class ResourceMethods:
         prefix: str | None = None,
     ) -> Page[Resource]:
         """One page of a resource's children."""
-        return self._send(R.children(resource_id, cursor, limit, sort, order, prefix))  # type: ignore[no-any-return]
+        return self._send(R.children(resource_id, cursor, limit, sort, order, prefix))
 
     def update(self, resource_id: str, **changes: Any) -> Resource:
         """Change name, title, description, authors, licenses or data class."""
-        return self._send(R.update(resource_id, changes))  # type: ignore[no-any-return]
+        return self._send(R.update(resource_id, changes))
 
     def delete(self, resource_id: str) -> Resource:
         """Soft-delete a resource (and children with no other parent)."""
-        return self._send(R.delete(resource_id))  # type: ignore[no-any-return]
+        return self._send(R.delete(resource_id))
 
     def restore(self, resource_id: str) -> Resource:
         """Restore a deleted resource (admins)."""
-        return self._send(R.restore(resource_id))  # type: ignore[no-any-return]
+        return self._send(R.restore(resource_id))
 
     def versions(self, object_id: str) -> list[ObjectVersion]:
         """All revisions of an object, oldest first."""
-        return self._send(R.versions(object_id))  # type: ignore[no-any-return]
+        return self._send(R.versions(object_id))
 
     def version(self, object_id: str, revision: int) -> ObjectVersion:
         """One revision of an object."""
-        return self._send(R.version(object_id, revision))  # type: ignore[no-any-return]
+        return self._send(R.version(object_id, revision))
 
     def version_by_id(self, version_id: str) -> ObjectVersion:
         """A revision by its version id (the S3 versionId)."""
-        return self._send(R.version_by_id(version_id))  # type: ignore[no-any-return]
+        return self._send(R.version_by_id(version_id))
 
 
 class AsyncResourceMethods:
@@ -121,7 +121,7 @@ class AsyncResourceMethods:
 
     if TYPE_CHECKING:
 
-        async def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        async def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     async def iter_projects(self, *, page_size: int = 1000) -> AsyncIterator[Resource]:
         """Every project you can see, following the pages."""
@@ -161,31 +161,31 @@ class AsyncResourceMethods:
         self, *, cursor: str | None = None, limit: int = 100, prefix: str | None = None
     ) -> Page[Resource]:
         """One page of the projects you can see (with `prefix`: names starting with it)."""
-        return await self._send(R.list_projects(cursor, limit, prefix))  # type: ignore[no-any-return]
+        return await self._send(R.list_projects(cursor, limit, prefix))
 
     async def create_project(self, name: str, **fields: Any) -> Resource:
         """Create a project (you become its admin)."""
-        return await self._send(R.create("projects", name, None, fields))  # type: ignore[no-any-return]
+        return await self._send(R.create("projects", name, None, fields))
 
     async def create_collection(self, parent_id: str, name: str, **fields: Any) -> Resource:
         """Create a collection in a project."""
-        return await self._send(R.create("collections", name, parent_id, fields))  # type: ignore[no-any-return]
+        return await self._send(R.create("collections", name, parent_id, fields))
 
     async def create_dataset(self, parent_id: str, name: str, **fields: Any) -> Resource:
         """Create a dataset in a project or collection."""
-        return await self._send(R.create("datasets", name, parent_id, fields))  # type: ignore[no-any-return]
+        return await self._send(R.create("datasets", name, parent_id, fields))
 
     async def create_object(self, parent_id: str, name: str, **fields: Any) -> Resource:
         """Create an object's metadata (its bytes go through S3)."""
-        return await self._send(R.create("objects", name, parent_id, fields))  # type: ignore[no-any-return]
+        return await self._send(R.create("objects", name, parent_id, fields))
 
     async def get(self, resource_id: str, *, stats: bool = False) -> Resource:
         """One resource, with container statistics when `stats`."""
-        return await self._send(R.get(resource_id, stats))  # type: ignore[no-any-return]
+        return await self._send(R.get(resource_id, stats))
 
     async def resolve(self, path: str) -> list[Resource]:
         """The resources along `project/collection/dataset/object`."""
-        return await self._send(R.resolve(path))  # type: ignore[no-any-return]
+        return await self._send(R.resolve(path))
 
     async def children(
         self,
@@ -198,28 +198,28 @@ class AsyncResourceMethods:
         prefix: str | None = None,
     ) -> Page[Resource]:
         """One page of a resource's children."""
-        return await self._send(R.children(resource_id, cursor, limit, sort, order, prefix))  # type: ignore[no-any-return]
+        return await self._send(R.children(resource_id, cursor, limit, sort, order, prefix))
 
     async def update(self, resource_id: str, **changes: Any) -> Resource:
         """Change name, title, description, authors, licenses or data class."""
-        return await self._send(R.update(resource_id, changes))  # type: ignore[no-any-return]
+        return await self._send(R.update(resource_id, changes))
 
     async def delete(self, resource_id: str) -> Resource:
         """Soft-delete a resource (and children with no other parent)."""
-        return await self._send(R.delete(resource_id))  # type: ignore[no-any-return]
+        return await self._send(R.delete(resource_id))
 
     async def restore(self, resource_id: str) -> Resource:
         """Restore a deleted resource (admins)."""
-        return await self._send(R.restore(resource_id))  # type: ignore[no-any-return]
+        return await self._send(R.restore(resource_id))
 
     async def versions(self, object_id: str) -> list[ObjectVersion]:
         """All revisions of an object, oldest first."""
-        return await self._send(R.versions(object_id))  # type: ignore[no-any-return]
+        return await self._send(R.versions(object_id))
 
     async def version(self, object_id: str, revision: int) -> ObjectVersion:
         """One revision of an object."""
-        return await self._send(R.version(object_id, revision))  # type: ignore[no-any-return]
+        return await self._send(R.version(object_id, revision))
 
     async def version_by_id(self, version_id: str) -> ObjectVersion:
         """A revision by its version id (the S3 versionId)."""
-        return await self._send(R.version_by_id(version_id))  # type: ignore[no-any-return]
+        return await self._send(R.version_by_id(version_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import _requests as R
 from .models import License, SearchResults
@@ -15,7 +15,7 @@ class SearchMethods:
 
     if TYPE_CHECKING:
 
-        def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     def search(
         self,
@@ -32,7 +32,7 @@ class SearchMethods:
         cursor: str | None = None,
     ) -> SearchResults:
         """Resources matching words and filters, best first (see docs/search.md)."""
-        return self._send(  # type: ignore[no-any-return]
+        return self._send(
             R.search(
                 q,
                 kind=kind,
@@ -49,11 +49,11 @@ class SearchMethods:
 
     def list_licenses(self) -> list[License]:
         """Known licenses."""
-        return self._send(R.list_licenses())  # type: ignore[no-any-return]
+        return self._send(R.list_licenses())
 
     def add_license(self, tag: str, name: str, url: str = "") -> License:
         """Add a license (admins)."""
-        return self._send(R.add_license(tag, name, url))  # type: ignore[no-any-return]
+        return self._send(R.add_license(tag, name, url))
 
 
 class AsyncSearchMethods:
@@ -61,7 +61,7 @@ class AsyncSearchMethods:
 
     if TYPE_CHECKING:
 
-        async def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        async def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     async def search(
         self,
@@ -78,7 +78,7 @@ class AsyncSearchMethods:
         cursor: str | None = None,
     ) -> SearchResults:
         """Resources matching words and filters, best first (see docs/search.md)."""
-        return await self._send(  # type: ignore[no-any-return]
+        return await self._send(
             R.search(
                 q,
                 kind=kind,
@@ -95,8 +95,8 @@ class AsyncSearchMethods:
 
     async def list_licenses(self) -> list[License]:
         """Known licenses."""
-        return await self._send(R.list_licenses())  # type: ignore[no-any-return]
+        return await self._send(R.list_licenses())
 
     async def add_license(self, tag: str, name: str, url: str = "") -> License:
         """Add a license (admins)."""
-        return await self._send(R.add_license(tag, name, url))  # type: ignore[no-any-return]
+        return await self._send(R.add_license(tag, name, url))

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import httpx
 
@@ -25,7 +25,7 @@ from ._access_client import AccessMethods, AsyncAccessMethods
 from ._endpoints_client import AsyncEndpointMethods, EndpointMethods
 from ._links_client import AsyncLinkMethods, LinkMethods
 from ._relations_client import AsyncRelationMethods, RelationMethods
-from ._requests import Call
+from ._requests import Call, T
 from ._resources_client import AsyncResourceMethods, ResourceMethods
 from ._search_client import AsyncSearchMethods, SearchMethods
 from .config import Profile, load_profile
@@ -87,11 +87,11 @@ class _Base:
             headers=self._headers(),
         )
 
-    def _result(self, c: Call[Any], response: httpx.Response) -> Any:
+    def _result(self, c: Call[T], response: httpx.Response) -> T:
         if response.status_code >= 400:
             raise translate(response)
         if c.result is None or response.status_code == 204:
-            return None
+            return cast("T", None)  # a call without a result type (or a 204) answers None
         return c.parse(response.content)
 
 
@@ -157,7 +157,7 @@ class AOSClient(
             else _anonymous(self)
         )
 
-    def _send(self, c: Call[Any]) -> Any:
+    def _send(self, c: Call[T]) -> T:
         attempt = 0
         while True:
             response: httpx.Response | None = None
@@ -183,15 +183,15 @@ class AOSClient(
 
     def whoami(self) -> WhoAmI:
         """The caller and the token in use."""
-        return self._send(R.whoami())  # type: ignore[no-any-return]
+        return self._send(R.whoami())
 
     def info(self) -> dict[str, Any]:
         """Service name and version."""
-        return self._send(R.info())  # type: ignore[no-any-return]
+        return self._send(R.info())
 
     def openapi(self) -> dict[str, Any]:
         """The server's OpenAPI document."""
-        return self._send(R.openapi())  # type: ignore[no-any-return]
+        return self._send(R.openapi())
 
 
 def _anonymous(client: AOSClient) -> AOSClient:
@@ -268,7 +268,7 @@ class AsyncAOSClient(
             other._token = None
         return other
 
-    async def _send(self, c: Call[Any]) -> Any:
+    async def _send(self, c: Call[T]) -> T:
         attempt = 0
         while True:
             response: httpx.Response | None = None
@@ -294,12 +294,12 @@ class AsyncAOSClient(
 
     async def whoami(self) -> WhoAmI:
         """The caller and the token in use."""
-        return await self._send(R.whoami())  # type: ignore[no-any-return]
+        return await self._send(R.whoami())
 
     async def info(self) -> dict[str, Any]:
         """Service name and version."""
-        return await self._send(R.info())  # type: ignore[no-any-return]
+        return await self._send(R.info())
 
     async def openapi(self) -> dict[str, Any]:
         """The server's OpenAPI document."""
-        return await self._send(R.openapi())  # type: ignore[no-any-return]
+        return await self._send(R.openapi())

@@ -32,6 +32,7 @@ serve: install
 test: install-test $(OIDC_PROVIDER)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install-test

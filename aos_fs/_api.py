@@ -114,18 +114,12 @@ async def projects(api: AsyncAOSClient) -> list[Raw]:
 
 
 async def version(api: AsyncAOSClient, object_id: str, revision: int) -> Raw:
-    return await api._send(  # type: ignore[no-any-return]
-        _call(f"/resources/{R.seg(object_id)}/versions/{int(revision)}")
-    )
+    return await api._send(_call(f"/resources/{R.seg(object_id)}/versions/{int(revision)}"))
 
 
 async def version_by_id(api: AsyncAOSClient, version_id: str) -> Raw:
-    return await api._send(  # type: ignore[no-any-return]
-        _call(f"/versions/{R.seg(version_id)}")
-    )
+    return await api._send(_call(f"/versions/{R.seg(version_id)}"))
 
 
 async def versions(api: AsyncAOSClient, object_id: str) -> list[Raw]:
-    return await api._send(  # type: ignore[no-any-return]
-        _call(f"/resources/{R.seg(object_id)}/versions")
-    )
+    return await api._send(_call(f"/resources/{R.seg(object_id)}/versions"))

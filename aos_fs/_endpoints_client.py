@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import _requests as R
 from .endpoints import Endpoint, EndpointCreated, ProjectEndpoint, Replica
@@ -29,7 +29,9 @@ def _placement(project_id: str, endpoint_id: str) -> str:
     return f"/projects/{R.seg(project_id)}/endpoints/{R.seg(endpoint_id)}"
 
 
-def _place(project_id: str, endpoint_id: str, prefixes: list[str] | None) -> R.Call[Any]:
+def _place(
+    project_id: str, endpoint_id: str, prefixes: list[str] | None
+) -> R.Call[ProjectEndpoint]:
     body = {"mode": "PARTIAL", "prefixes": prefixes} if prefixes else {"mode": "FULL"}
     return R.call("PUT", _placement(project_id, endpoint_id), ProjectEndpoint, body=body)
 
@@ -43,34 +45,34 @@ class EndpointMethods:
 
     if TYPE_CHECKING:
 
-        def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     def list_endpoints(self) -> list[Endpoint]:
         """Every data endpoint, with its status (ONLINE, OFFLINE, NEW) and last heartbeat."""
-        return self._send(_list())  # type: ignore[no-any-return]
+        return self._send(_list())
 
     def create_endpoint(self, name: str, *, public_url: str = "") -> EndpointCreated:
         """Create an endpoint (admins); the returned `credential` is shown only once."""
-        return self._send(_create(name, public_url))  # type: ignore[no-any-return]
+        return self._send(_create(name, public_url))
 
     def delete_endpoint(self, endpoint_id: str) -> None:
         self._send(_delete(endpoint_id))
 
     def project_endpoints(self, project_id: str) -> list[ProjectEndpoint]:
-        return self._send(_placements(project_id))  # type: ignore[no-any-return]
+        return self._send(_placements(project_id))
 
     def place_project(
         self, project_id: str, endpoint_id: str, *, prefixes: list[str] | None = None
     ) -> ProjectEndpoint:
         """Keep the project on an endpoint: all of it, or only the subtrees in `prefixes`."""
-        return self._send(_place(project_id, endpoint_id, prefixes))  # type: ignore[no-any-return]
+        return self._send(_place(project_id, endpoint_id, prefixes))
 
     def unplace_project(self, project_id: str, endpoint_id: str) -> None:
         self._send(R.call("DELETE", _placement(project_id, endpoint_id)))
 
     def replicas(self, object_id: str) -> list[Replica]:
         """Per revision and endpoint: WAITING, RUNNING, FINISHED or ERROR (with the error)."""
-        return self._send(_replicas(object_id))  # type: ignore[no-any-return]
+        return self._send(_replicas(object_id))
 
 
 class AsyncEndpointMethods:
@@ -78,27 +80,27 @@ class AsyncEndpointMethods:
 
     if TYPE_CHECKING:
 
-        async def _send(self, c: R.Call[Any]) -> Any: ...  # the client's own
+        async def _send(self, c: R.Call[R.T]) -> R.T: ...  # the client's own
 
     async def list_endpoints(self) -> list[Endpoint]:
-        return await self._send(_list())  # type: ignore[no-any-return]
+        return await self._send(_list())
 
     async def create_endpoint(self, name: str, *, public_url: str = "") -> EndpointCreated:
-        return await self._send(_create(name, public_url))  # type: ignore[no-any-return]
+        return await self._send(_create(name, public_url))
 
     async def delete_endpoint(self, endpoint_id: str) -> None:
         await self._send(_delete(endpoint_id))
 
     async def project_endpoints(self, project_id: str) -> list[ProjectEndpoint]:
-        return await self._send(_placements(project_id))  # type: ignore[no-any-return]
+        return await self._send(_placements(project_id))
 
     async def place_project(
         self, project_id: str, endpoint_id: str, *, prefixes: list[str] | None = None
     ) -> ProjectEndpoint:
-        return await self._send(_place(project_id, endpoint_id, prefixes))  # type: ignore[no-any-return]
+        return await self._send(_place(project_id, endpoint_id, prefixes))
 
     async def unplace_project(self, project_id: str, endpoint_id: str) -> None:
         await self._send(R.call("DELETE", _placement(project_id, endpoint_id)))
 
     async def replicas(self, object_id: str) -> list[Replica]:
-        return await self._send(_replicas(object_id))  # type: ignore[no-any-return]
+        return await self._send(_replicas(object_id))

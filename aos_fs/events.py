@@ -114,6 +114,10 @@ def create_consumer(
     return call("POST", "/consumers", Consumer, body=body)
 
 
+def get_consumer(consumer_id: str) -> Call[Consumer]:
+    return call("GET", f"/consumers/{seg(consumer_id)}", Consumer)
+
+
 def fetch(consumer_id: str, max: int, wait: float) -> Call[EventBatch]:
     return call(
         "GET",
@@ -171,7 +175,7 @@ class Events:
         all: bool = False,
     ) -> Consumer:
         """A durable consumer of the events below `within` (a resource id or path)."""
-        return self._client._send(  # type: ignore[no-any-return]
+        return self._client._send(
             create_consumer(
                 within=within,
                 types=types,
@@ -184,23 +188,23 @@ class Events:
         )
 
     def consumers(self) -> list[Consumer]:
-        return self._client._send(call("GET", "/consumers", list[Consumer]))  # type: ignore[no-any-return]
+        return self._client._send(call("GET", "/consumers", list[Consumer]))
 
     def consumer(self, consumer_id: str) -> Consumer:
-        return self._client._send(call("GET", f"/consumers/{seg(consumer_id)}", Consumer))  # type: ignore[no-any-return]
+        return self._client._send(get_consumer(consumer_id))
 
     def delete_consumer(self, consumer_id: str) -> None:
         self._client._send(call("DELETE", f"/consumers/{seg(consumer_id)}"))
 
     def fetch(self, consumer_id: str, *, max: int = 100, wait: float = 0.0) -> list[Event]:
         """Pending events (long-poll up to `wait` seconds); ack them with `ack()`."""
-        return self._client._send(fetch(consumer_id, max, wait)).events  # type: ignore[no-any-return]
+        return self._client._send(fetch(consumer_id, max, wait)).events
 
     def ack(self, consumer_id: str, seqs: Sequence[int] = (), *, through: int | None = None) -> int:
-        return self._client._send(ack(consumer_id, seqs, through)).acked  # type: ignore[no-any-return]
+        return self._client._send(ack(consumer_id, seqs, through)).acked
 
     def nak(self, consumer_id: str, seqs: Sequence[int]) -> int:
-        return self._client._send(nak(consumer_id, seqs)).acked  # type: ignore[no-any-return]
+        return self._client._send(nak(consumer_id, seqs)).acked
 
     def replay(
         self,
@@ -211,7 +215,7 @@ class Events:
         all: bool = False,
     ) -> Consumer:
         """Deliver again from a sequence number or a time (no argument: skip to now)."""
-        return self._client._send(replay(consumer_id, from_seq, from_time, all))  # type: ignore[no-any-return]
+        return self._client._send(replay(consumer_id, from_seq, from_time, all))
 
     def log(
         self,
@@ -222,7 +226,7 @@ class Events:
         within: str | None = None,
     ) -> EventPage:
         """A page of the event log as you may see it (no consumer needed)."""
-        return self._client._send(log(after, limit, types, within))  # type: ignore[no-any-return]
+        return self._client._send(log(after, limit, types, within))
 
     def subscribe(
         self,
@@ -259,7 +263,7 @@ class AsyncEvents:
         all: bool = False,
     ) -> Consumer:
         """A durable consumer of the events below `within` (a resource id or path)."""
-        return await self._client._send(  # type: ignore[no-any-return]
+        return await self._client._send(
             create_consumer(
                 within=within,
                 types=types,
@@ -272,26 +276,24 @@ class AsyncEvents:
         )
 
     async def consumers(self) -> list[Consumer]:
-        return await self._client._send(call("GET", "/consumers", list[Consumer]))  # type: ignore[no-any-return]
+        return await self._client._send(call("GET", "/consumers", list[Consumer]))
 
     async def consumer(self, consumer_id: str) -> Consumer:
-        return await self._client._send(  # type: ignore[no-any-return]
-            call("GET", f"/consumers/{seg(consumer_id)}", Consumer)
-        )
+        return await self._client._send(get_consumer(consumer_id))
 
     async def delete_consumer(self, consumer_id: str) -> None:
         await self._client._send(call("DELETE", f"/consumers/{seg(consumer_id)}"))
 
     async def fetch(self, consumer_id: str, *, max: int = 100, wait: float = 0.0) -> list[Event]:
-        return (await self._client._send(fetch(consumer_id, max, wait))).events  # type: ignore[no-any-return]
+        return (await self._client._send(fetch(consumer_id, max, wait))).events
 
     async def ack(
         self, consumer_id: str, seqs: Sequence[int] = (), *, through: int | None = None
     ) -> int:
-        return (await self._client._send(ack(consumer_id, seqs, through))).acked  # type: ignore[no-any-return]
+        return (await self._client._send(ack(consumer_id, seqs, through))).acked
 
     async def nak(self, consumer_id: str, seqs: Sequence[int]) -> int:
-        return (await self._client._send(nak(consumer_id, seqs))).acked  # type: ignore[no-any-return]
+        return (await self._client._send(nak(consumer_id, seqs))).acked
 
     async def replay(
         self,
@@ -301,7 +303,7 @@ class AsyncEvents:
         from_time: datetime | None = None,
         all: bool = False,
     ) -> Consumer:
-        return await self._client._send(replay(consumer_id, from_seq, from_time, all))  # type: ignore[no-any-return]
+        return await self._client._send(replay(consumer_id, from_seq, from_time, all))
 
     async def log(
         self,
@@ -311,7 +313,7 @@ class AsyncEvents:
         types: Sequence[str] = (),
         within: str | None = None,
     ) -> EventPage:
-        return await self._client._send(log(after, limit, types, within))  # type: ignore[no-any-return]
+        return await self._client._send(log(after, limit, types, within))
 
     def subscribe(
         self,

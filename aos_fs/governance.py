@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._requests import Call, call, seg
+from ._requests import Call, T, call, seg
 from .models import Resource
 
 if TYPE_CHECKING:
@@ -132,48 +132,48 @@ class Governance:
     def __init__(self, client: AOSClient) -> None:
         self._client = client
 
-    def _send(self, c: Call[Any]) -> Any:
+    def _send(self, c: Call[T]) -> T:
         return self._client._send(c)
 
     def archive(self, project_id: str) -> Resource:
         """Make a project read-only for good (project admins); `unarchive` is for global admins."""
-        return self._send(_archive(project_id, True))  # type: ignore[no-any-return]
+        return self._send(_archive(project_id, True))
 
     def unarchive(self, project_id: str) -> Resource:
-        return self._send(_archive(project_id, False))  # type: ignore[no-any-return]
+        return self._send(_archive(project_id, False))
 
     def snapshot(self, resource_id: str, name: str | None = None) -> Resource:
         """A read-only copy of a collection's or dataset's current tree, beside it."""
-        return self._send(_snapshot(resource_id, name))  # type: ignore[no-any-return]
+        return self._send(_snapshot(resource_id, name))
 
     def clone(self, resource_id: str, parent_id: str, name: str | None = None) -> Resource:
         """Copy a resource into `parent_id`; objects share their blobs with the original."""
-        return self._send(_clone(resource_id, parent_id, name))  # type: ignore[no-any-return]
+        return self._send(_clone(resource_id, parent_id, name))
 
     def project_usage(self, project_id: str) -> Usage:
-        return self._send(_usage("projects", project_id))  # type: ignore[no-any-return]
+        return self._send(_usage("projects", project_id))
 
     def user_usage(self, user_id: str = "me") -> Usage:
-        return self._send(_usage("users", user_id))  # type: ignore[no-any-return]
+        return self._send(_usage("users", user_id))
 
     def set_project_quota(
         self, project_id: str, *, max_bytes: int | None = None, max_objects: int | None = None
     ) -> Usage:
         """Set (or with both `None`, remove) a project's limits (global admins)."""
-        return self._send(_quota("projects", project_id, max_bytes, max_objects))  # type: ignore[no-any-return]
+        return self._send(_quota("projects", project_id, max_bytes, max_objects))
 
     def set_user_quota(
         self, user_id: str, *, max_bytes: int | None = None, max_objects: int | None = None
     ) -> Usage:
-        return self._send(_quota("users", user_id, max_bytes, max_objects))  # type: ignore[no-any-return]
+        return self._send(_quota("users", user_id, max_bytes, max_objects))
 
     def rules(self, resource_id: str | None = None) -> list[Rule]:
         """Rules that apply at a resource, or the endpoint-wide ones."""
-        return self._send(_rules(resource_id))  # type: ignore[no-any-return]
+        return self._send(_rules(resource_id))
 
     def add_rule(self, resource_id: str | None, name: str, expression: str, message: str) -> Rule:
         """A rule for writes at and below `resource_id` (`None`: endpoint-wide)."""
-        return self._send(_add_rule(resource_id, name, expression, message))  # type: ignore[no-any-return]
+        return self._send(_add_rule(resource_id, name, expression, message))
 
     def delete_rule(self, rule_id: str) -> None:
         self._send(_delete_rule(rule_id))
@@ -186,37 +186,37 @@ class AsyncGovernance:
         self._client = client
 
     async def archive(self, project_id: str) -> Resource:
-        return await self._client._send(_archive(project_id, True))  # type: ignore[no-any-return]
+        return await self._client._send(_archive(project_id, True))
 
     async def unarchive(self, project_id: str) -> Resource:
-        return await self._client._send(_archive(project_id, False))  # type: ignore[no-any-return]
+        return await self._client._send(_archive(project_id, False))
 
     async def snapshot(self, resource_id: str, name: str | None = None) -> Resource:
-        return await self._client._send(_snapshot(resource_id, name))  # type: ignore[no-any-return]
+        return await self._client._send(_snapshot(resource_id, name))
 
     async def clone(self, resource_id: str, parent_id: str, name: str | None = None) -> Resource:
-        return await self._client._send(_clone(resource_id, parent_id, name))  # type: ignore[no-any-return]
+        return await self._client._send(_clone(resource_id, parent_id, name))
 
     async def project_usage(self, project_id: str) -> Usage:
-        return await self._client._send(_usage("projects", project_id))  # type: ignore[no-any-return]
+        return await self._client._send(_usage("projects", project_id))
 
     async def user_usage(self, user_id: str = "me") -> Usage:
-        return await self._client._send(_usage("users", user_id))  # type: ignore[no-any-return]
+        return await self._client._send(_usage("users", user_id))
 
     async def rules(self, resource_id: str | None = None) -> list[Rule]:
-        return await self._client._send(_rules(resource_id))  # type: ignore[no-any-return]
+        return await self._client._send(_rules(resource_id))
 
     async def set_project_quota(
         self, project_id: str, *, max_bytes: int | None = None, max_objects: int | None = None
     ) -> Usage:
         call_ = _quota("projects", project_id, max_bytes, max_objects)
-        return await self._client._send(call_)  # type: ignore[no-any-return]
+        return await self._client._send(call_)
 
     async def add_rule(
         self, resource_id: str | None, name: str, expression: str, message: str
     ) -> Rule:
         call_ = _add_rule(resource_id, name, expression, message)
-        return await self._client._send(call_)  # type: ignore[no-any-return]
+        return await self._client._send(call_)
 
     async def delete_rule(self, rule_id: str) -> None:
         await self._client._send(_delete_rule(rule_id))

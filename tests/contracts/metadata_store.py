@@ -219,7 +219,7 @@ class MetadataStoreContract:
         first = make_resource(Kind.PROJECT, "unique-name")
         async with store.write() as s:
             await s.insert_resource(first)
-        with pytest.raises(AlreadyExists):  # noqa: PT012 - raised at the statement or the end
+        with pytest.raises(AlreadyExists):
             async with store.write() as s:
                 await s.insert_resource(make_resource(Kind.PROJECT, "unique-name"))
         gone = first.model_copy(update={"status": Status.DELETED, "deleted_at": datetime.now(UTC)})
@@ -352,7 +352,7 @@ class MetadataStoreContract:
                 await s.insert_version(v, f"blob-{v.revision}")
         # A store may raise at the statement or at the session's end (writes can be
         # pipelined); either way the session fails and keeps nothing.
-        with pytest.raises(AlreadyExists):  # noqa: PT012 - the session is the unit under test
+        with pytest.raises(AlreadyExists):
             async with store.write() as s:
                 await s.insert_version(versions[0].model_copy(update={"id": new_id()}), None)
         async with store.read() as s:

@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from aos_fs.models import (
     CreatedToken,
@@ -60,6 +61,13 @@ class Bootstrap:
     token: str | None
     access_key_id: str | None
     secret_access_key: str | None
+
+
+class _UserStateChange(TypedDict, total=False):
+    """What `set_user_state` changes; each key becomes a field of the user.updated event."""
+
+    active: bool
+    is_admin: bool
 
 
 class AuthService:
@@ -235,7 +243,7 @@ class AuthService:
             user = await s.get_user(user_id)
             if user is None:
                 raise UserNotFound(f"No user with id {user_id!r}")
-            changes: dict[str, bool] = {}
+            changes: _UserStateChange = {}
             if active is not None:
                 changes["active"] = active
             if is_admin is not None:

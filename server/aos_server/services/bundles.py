@@ -28,6 +28,8 @@ from .auth import AuthService, hash_secret
 from .common import load, now
 
 if TYPE_CHECKING:
+    from stream_zip import AsyncMemberFile
+
     from ..backends.blobs.base import BlobStore
 
 BundleFormat = Literal["tar.gz", "zip"]
@@ -148,7 +150,7 @@ class BundleService:
         yield gz.flush()
 
     async def _zip(self, members: list[Member]) -> AsyncIterator[bytes]:
-        async def files():  # type: ignore[no-untyped-def]
+        async def files() -> AsyncIterator[AsyncMemberFile]:
             for m in members:
                 yield m.path, m.modified, 0o600, ZIP_64, self.blobs.open_read(m.blob_key)
 

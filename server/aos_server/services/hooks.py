@@ -193,7 +193,7 @@ def hook_view(record: HookRecord, secret: str | None = None) -> Hook:
         project_id=record.project_id,
         name=record.name,
         trigger=Trigger.model_validate(record.trigger),
-        action=record.action,  # type: ignore[arg-type]
+        action=record.action,
         enabled=record.enabled,
         timeout=record.timeout,
         max_attempts=record.max_attempts,
@@ -213,7 +213,7 @@ def delivery_view(d: DeliveryRecord) -> Delivery:
         event_seq=d.event_seq,
         event_type=d.event_type,
         resource_id=d.resource_id,
-        status=d.status,  # type: ignore[arg-type]
+        status=d.status,
         attempts=d.attempts,
         next_attempt_at=d.next_attempt_at if d.status == "PENDING" else None,
         last_error=d.last_error,

@@ -304,7 +304,7 @@ class ResourceService:
                 if res.kind == Kind.PROJECT:
                     raise InvalidInput("Projects cannot be renamed: the name is the S3 bucket")
                 await s.rename_child_edges(res.id, changes["name"])
-            if "data_class" in changes and not perms.can_relax(res.data_class, body.data_class):
+            if body.data_class is not None and not perms.can_relax(res.data_class, body.data_class):
                 raise InvalidInput(
                     f"The data class can only be relaxed toward PUBLIC: {res.data_class.value} "
                     f"→ {changes['data_class'].value} is refused; copy the data into a new, more "

@@ -171,7 +171,7 @@ class LocalBlobStore(BlobStore):
             return sealed, True
         raise ObjectNotFound(f"The bytes of blob {key} are missing from the store")
 
-    async def open_read(  # type: ignore[override]
+    async def open_read(
         self, key: str, byte_range: RangeSpec | None = None
     ) -> AsyncIterator[bytes]:
         path, sealed = await self._locate(key)
@@ -299,7 +299,7 @@ class LocalBlobStore(BlobStore):
 
         return await asyncio.to_thread(run)
 
-    async def list_keys(self) -> AsyncIterator[str]:  # type: ignore[override]
+    async def list_keys(self) -> AsyncIterator[str]:
         await self._ensure_dirs()
         paths = await asyncio.to_thread(lambda: sorted(self.blobs.glob("*/*/*")))
         for p in paths:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aos_fs.models import (
     Author,
@@ -26,7 +26,14 @@ from aos_fs.models import (
 
 from .base import S3CredentialRecord, UploadRecord
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A result row as the drivers give it (sqlite3.Row, asyncpg.Record): values by column
+    name, and its values, not its names, when iterated."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def keys(self) -> Iterable[str]: ...
 
 
 def ts(value: datetime | None) -> str | None:

@@ -77,8 +77,8 @@ class SqliteSearch:
                 " ORDER BY exact DESC, score DESC, r.id LIMIT ? OFFSET ?",
                 [exact, exact, match, *params, limit, offset],
             )
-            hits = [self._hit(row, float(row["score"]), query.text) for row in rows]
-            return hits, len(rows) == limit
+            ranked = [self._hit(row, float(row["score"]), query.text) for row in rows]
+            return ranked, len(rows) == limit
         hits: list[SearchHit] = []
         if offset == 0:
             firsts = await self.c.fetchall(

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .base import MetadataSession, MetadataStore
+from .rows import Row
 from .search_sqlite import SqliteSearch
-from .sql import Row, SQLSession, UniqueViolation
+from .sql import SQLSession, UniqueViolation
 from .sqlite_thread import SqliteThread
 
 T = TypeVar("T")
@@ -57,7 +58,8 @@ class _Conn:
         self._pending.append((fut, unique))
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._settle(self.db.fetchall(sql, params)))
+        rows: list[Row] = await self._settle(self.db.fetchall(sql, params))
+        return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self._settle(self.db.fetchall(sql, params))

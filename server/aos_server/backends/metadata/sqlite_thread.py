@@ -84,7 +84,7 @@ class SqliteThread:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> asyncio.Future[int]:
         return self.submit(_execute, self._connection(), sql, params)
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> asyncio.Future[list[sqlite3.Row]]:
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> asyncio.Future[list[Any]]:
         return self.submit(_fetchall, self._connection(), sql, params)
 
     def script(self, sql: str) -> asyncio.Future[None]:
@@ -113,7 +113,7 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
     return conn.execute(sql, params).rowcount
 
 
-def _fetchall(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
     return conn.execute(sql, params).fetchall()
 
 

@@ -66,7 +66,9 @@ def build_openapi(operations: list[Operation], *, server_url: str) -> dict[str, 
         }
         if op.query is not None:
             for name, field in op.query.model_fields.items():
-                param_schema = TypeAdapter(field.annotation).json_schema()
+                # A model field always has an annotation; None is the type checker's "unknown".
+                annotation = Any if field.annotation is None else field.annotation
+                param_schema = TypeAdapter(annotation).json_schema()
                 item["parameters"].append(
                     {
                         "name": name,

@@ -54,7 +54,7 @@ TITLES = {
 def status_of(exc: errors.AOSError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 

@@ -70,7 +70,8 @@ class ApiRouter:
 
 
 def actor_of(request: web.Request) -> Actor:
-    return request.get(ACTOR, ANONYMOUS)
+    actor: Actor = request.get(ACTOR, ANONYMOUS)  # Request.get has no RequestKey overload
+    return actor
 
 
 async def _call(op: Operation, request: web.Request, kwargs: dict[str, Any]) -> Any:

@@ -7,7 +7,7 @@ import binascii
 
 from aiohttp import web
 
-from aos_fs.models import Kind, ProjectCreate, Resource, check_project_name
+from aos_fs.models import Kind, ObjectVersion, ProjectCreate, Resource, check_project_name
 
 from ...domain.numbers import parse_uint
 from ...domain.permissions import Level
@@ -192,7 +192,7 @@ async def list_versions(ctx: S3Request) -> web.StreamResponse:
     max_keys = _max_keys(ctx)
     key_marker = ctx.query.get("key-marker", "")
     entries, truncated = await _collect(ctx, project, prefix, delimiter, key_marker, max_keys)
-    rows = []
+    rows: list[tuple[Entry, list[ObjectVersion]]] = []
     async with ctx.request.config_dict[META].read() as s:
         for entry in entries:
             if entry.resource is None:

@@ -103,7 +103,7 @@ class S3Error(Exception):
         code = FROM_CODE.get(exc.code)
         if code is None:
             code = next(
-                (FROM_AOS[c] for c in type(exc).__mro__ if c in FROM_AOS),  # type: ignore[index]
+                (FROM_AOS[c] for c in type(exc).__mro__ if c in FROM_AOS),
                 "InternalError",
             )
         # S3 names the failed condition (clients map If-None-Match to "file exists").

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from aiohttp import web
 
@@ -15,6 +16,9 @@ from ...domain.numbers import parse_uint
 from ...domain.ranges import ByteRange, parse_range_header, resolve
 from ...errors import AOSError
 from .errors import S3Error
+
+if TYPE_CHECKING:
+    from aiohttp.abc import AbstractStreamWriter
 
 _OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -94,7 +98,7 @@ class SendfileResponse(web.StreamResponse):
         self._count = count
         self.content_length = count
 
-    async def prepare(self, request: web.BaseRequest) -> object:
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         writer = await super().prepare(request)
         if request.method == "HEAD" or self._count == 0:
             await super().write_eof()
@@ -115,15 +119,11 @@ class SendfileResponse(web.StreamResponse):
         await super().write_eof()
         return writer
 
-    async def _fallback(self, fobj: object) -> None:
+    async def _fallback(self, fobj: BinaryIO) -> None:
         remaining = self._count
-
-        def read(n: int) -> bytes:
-            return fobj.read(n)  # type: ignore[attr-defined, no-any-return]
-
-        await asyncio.to_thread(fobj.seek, self._offset)  # type: ignore[attr-defined]
+        await asyncio.to_thread(fobj.seek, self._offset)
         while remaining > 0:
-            chunk = await asyncio.to_thread(read, min(remaining, 1 << 20))
+            chunk = await asyncio.to_thread(fobj.read, min(remaining, 1 << 20))
             if not chunk:
                 break
             await self.write(chunk)

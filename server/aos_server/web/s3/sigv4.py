@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypedDict
 from urllib.parse import quote, unquote
 
 from multidict import CIMultiDictProxy
@@ -135,6 +136,15 @@ class VerifiedAuth:
     amz_date: str = ""
     seed_signature: str = ""
     payload_hash: str = UNSIGNED
+
+
+class _RequestParts(TypedDict):
+    """The request fields a ParsedAuth carries whatever the signing scheme."""
+
+    method: str
+    raw_path: str
+    raw_query: str
+    headers: CIMultiDictProxy[str]
 
 
 @dataclass
@@ -261,7 +271,7 @@ def parse_auth(
 ) -> ParsedAuth | None:
     """What the request claims about its signer; None for anonymous requests."""
     raw_path, _, raw_query = raw_path_and_query.partition("?")
-    base = {"method": method, "raw_path": raw_path, "raw_query": raw_query, "headers": headers}
+    base = _RequestParts(method=method, raw_path=raw_path, raw_query=raw_query, headers=headers)
     header = headers.get("Authorization", "")
     if header.startswith(ALGORITHM + " "):
         fields: dict[str, str] = {}

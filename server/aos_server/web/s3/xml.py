@@ -67,7 +67,7 @@ def parse(body: bytes) -> ET.Element:
         ) from exc
     for el in root.iter():  # drop namespaces: clients send them or not
         el.tag = el.tag.rsplit("}", 1)[-1]
-    return root  # type: ignore[no-any-return]
+    return root
 
 
 def _text(el: ET.Element, tag: str, default: str = "") -> str:

@@ -11,7 +11,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 # --- value types -----------------------------------------------------------------------------
 
@@ -373,6 +380,22 @@ class ResourceUpdate(_Body):
     metadata_license: LicenseTag | None = None
     data_license: LicenseTag | None = None
     data_class: DataClass | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> ResourceUpdate:
+        # `None` is how the model says "absent"; a field sent as null would mean "clear it",
+        # which none of these fields can be.
+        for name in sorted(self.model_fields_set):
+            if getattr(self, name) is None:
+                raise ValueError(
+                    f"`{name}` cannot be null; leave it out to keep its current value"
+                    + (
+                        ""
+                        if name in ("data_class", "name", "metadata_license", "data_license")
+                        else ' (send "" or [] to empty it)'
+                    )
+                )
+        return self
 
 
 class KeyValueChange(_Body):

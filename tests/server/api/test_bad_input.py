@@ -144,3 +144,14 @@ def test_openapi_document_describes_the_routes(live_server: LiveServer) -> None:
     for path, item in doc["paths"].items():
         for op in item.values():
             assert op["summary"], f"{path} lacks a summary"
+
+
+@pytest.mark.parametrize(
+    "field", ["name", "title", "description", "authors", "data_class", "data_license"]
+)
+def test_null_in_an_update_is_refused_and_changes_nothing(api: httpx.Client, field: str) -> None:
+    project = api.post("/projects", json={"name": unique("nulls"), "title": "kept"}).json()
+    body = assert_problem(api.patch(f"/resources/{project['id']}", json={field: None}), 422, field)
+    assert "cannot be null" in str(body["detail"])
+    again = api.get(f"/resources/{project['id']}").json()
+    assert again == project

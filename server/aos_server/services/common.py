@@ -91,9 +91,7 @@ async def emit(
         scope = [resource.id, *sorted(ancestors - {resource.id})]
     if actor.purpose.startswith("hook"):
         payload["via_hook"] = True  # events caused by hooks never trigger hooks (no loops)
-    await s.append_event(
-        type, resource.id if resource else None, actor.user_id, payload, scope=scope
-    )
+    await s.log_event(type, resource.id if resource else None, actor.user_id, payload, scope=scope)
 
 
 def encode_cursor(sort_value: Any, last_id: str) -> str:

@@ -351,6 +351,19 @@ class MetadataSession(GovernanceSession, AccountsSession, ABC):
         `scope` lists the resource and its ancestors, so subtree filters need no graph walk.
         """
 
+    async def log_event(
+        self,
+        type: str,
+        resource_id: str | None,
+        actor_id: str | None,
+        payload: dict[str, Any],
+        *,
+        scope: Sequence[str] = (),
+    ) -> None:
+        """`append_event` for callers that need no sequence number: a store may queue it like
+        any write (see the module docstring)."""
+        await self.append_event(type, resource_id, actor_id, payload, scope=scope)
+
     @abstractmethod
     async def read_events(self, *, after_seq: int, limit: int) -> list[EventRecord]: ...
 

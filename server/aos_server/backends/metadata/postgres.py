@@ -156,15 +156,7 @@ class PostgresSession(PostgresSearch, SQLSession):
         self._pg = conn
         self._event_lock = event_lock
 
-    async def append_event(
-        self,
-        type: str,
-        resource_id: str | None,
-        actor_id: str | None,
-        payload: dict[str, Any],
-        *,
-        scope: Sequence[str] = (),
-    ) -> int:
+    async def _before_event(self) -> None:
         if not self.events_appended:
             # Identity values are handed out at insert time, not at commit: without this lock a
             # transaction could commit seq 7 after a reader has already moved past seq 8.
@@ -172,7 +164,6 @@ class PostgresSession(PostgresSearch, SQLSession):
                 await self._pg.conn.execute("SELECT pg_advisory_xact_lock($1)", self._event_lock)
             except asyncpg.DeadlockDetectedError as exc:
                 raise _busy(exc) from exc
-        return await super().append_event(type, resource_id, actor_id, payload, scope=scope)
 
 
 class PostgresMetadataStore(MetadataStore):

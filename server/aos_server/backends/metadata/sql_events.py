@@ -118,6 +118,12 @@ def _type_filter(types: Sequence[str]) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(parts) + ")", params
 
 
+_INSERT_EVENT = (
+    "INSERT INTO events (id, type, resource_id, actor_id, payload, created_at, scope)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 class NotificationSQL:
     """Session methods for events, consumers and hooks; `SQLSession` inherits them."""
 
@@ -125,6 +131,27 @@ class NotificationSQL:
     events_appended = 0
 
     # -- the event log --------------------------------------------------------------------------
+    async def _before_event(self) -> None:
+        """Runs before a session's events are appended (PostgreSQL takes its order lock)."""
+
+    def _event_params(
+        self,
+        type: str,
+        resource_id: str | None,
+        actor_id: str | None,
+        payload: dict[str, Any],
+        scope: Sequence[str],
+    ) -> list[Any]:
+        return [
+            new_id(),
+            type,
+            resource_id,
+            actor_id,
+            json.dumps(payload),
+            ts(datetime.now(UTC)),
+            encode_scope(scope),
+        ]
+
     async def append_event(
         self,
         type: str,
@@ -134,22 +161,29 @@ class NotificationSQL:
         *,
         scope: Sequence[str] = (),
     ) -> int:
+        await self._before_event()
         row = await self.c.fetchone(
-            "INSERT INTO events (id, type, resource_id, actor_id, payload, created_at, scope)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-            [
-                new_id(),
-                type,
-                resource_id,
-                actor_id,
-                json.dumps(payload),
-                ts(datetime.now(UTC)),
-                encode_scope(scope),
-            ],
+            f"{_INSERT_EVENT} RETURNING seq",
+            self._event_params(type, resource_id, actor_id, payload, scope),
         )
         assert row is not None  # noqa: S101 - RETURNING yields the row
         self.events_appended += 1
         return int(row["seq"])
+
+    async def log_event(
+        self,
+        type: str,
+        resource_id: str | None,
+        actor_id: str | None,
+        payload: dict[str, Any],
+        *,
+        scope: Sequence[str] = (),
+    ) -> None:
+        await self._before_event()
+        await self.c.write(
+            _INSERT_EVENT, self._event_params(type, resource_id, actor_id, payload, scope)
+        )
+        self.events_appended += 1
 
     async def read_events(self, *, after_seq: int, limit: int) -> list[EventRecord]:
         rows = await self.c.fetchall(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +56,11 @@ class _Running:
     thread: threading.Thread
 
 
-def start_server(settings: Settings) -> _Running:
+def start_server(
+    settings: Settings, new_loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+) -> _Running:
     """Run the app on its own loop in a thread, so sync clients (boto3, pandas) can call it."""
-    loop = asyncio.new_event_loop()
+    loop = new_loop()
     started = threading.Event()
     holder: dict[str, object] = {}
 

@@ -15,6 +15,7 @@ from aos_fs.models import ObjectVersion
 from ...domain.numbers import parse_uint
 from ...domain.ranges import ByteRange, parse_range_header, resolve
 from ...errors import AOSError
+from ..sendfile import sendfile_in_thread
 from .errors import S3Error
 
 if TYPE_CHECKING:
@@ -110,18 +111,20 @@ class SendfileResponse(web.StreamResponse):
                 raise ConnectionResetError("Connection lost")
             try:
                 await asyncio.get_running_loop().sendfile(
-                    transport, fobj, self._offset, self._count
+                    transport, fobj, self._offset, self._count, fallback=False
                 )
-            except NotImplementedError:
-                await self._fallback(fobj)
+            except (NotImplementedError, asyncio.SendfileNotAvailableError):
+                # uvloop has no native sendfile (its fallback copies through Python): zero-copy
+                # from a worker thread instead, and whatever a stalled reader leaves by the loop.
+                sent = await sendfile_in_thread(transport, fobj.fileno(), self._offset, self._count)
+                await self._fallback(fobj, self._offset + sent, self._count - sent)
         finally:
             await asyncio.to_thread(fobj.close)
         await super().write_eof()
         return writer
 
-    async def _fallback(self, fobj: BinaryIO) -> None:
-        remaining = self._count
-        await asyncio.to_thread(fobj.seek, self._offset)
+    async def _fallback(self, fobj: BinaryIO, offset: int, remaining: int) -> None:
+        await asyncio.to_thread(fobj.seek, offset)
         while remaining > 0:
             chunk = await asyncio.to_thread(fobj.read, min(remaining, 1 << 20))
             if not chunk:

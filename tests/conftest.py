@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -139,4 +140,19 @@ def admin_api(server: LiveServer) -> httpx.Client:
     return httpx.Client(
         base_url=f"{server.url}/api/v2",
         headers={"Authorization": f"Bearer {server.admin_token}"},
+    )
+
+
+def boto3_s3(server: LiveServer, **config: object) -> Any:
+    """A boto3 S3 client on the server, with the admin's keys (`config`: botocore Config)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        config=Config(**config),  # type: ignore[arg-type]
     )

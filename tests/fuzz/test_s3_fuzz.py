@@ -13,13 +13,11 @@ from collections import Counter
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-import boto3
 import pytest
-from botocore.config import Config
 from hypothesis import HealthCheck, given, note, settings
 
 from aos_server.web.s3.errors import STATUS
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, boto3_s3
 from tests.fuzz.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES
 from tests.fuzz.s3_requests import BUCKET, RawRequest, RawResponse, raw_requests, send, wire
 
@@ -30,14 +28,7 @@ CODES: Counter[str] = Counter()  # S3 error codes and special answers
 
 @pytest.fixture(scope="module")
 def s3_target(fuzz_server: LiveServer) -> Iterator[tuple[str, int]]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=fuzz_server.url,
-        region_name="us-east-1",
-        aws_access_key_id=fuzz_server.access_key,
-        aws_secret_access_key=fuzz_server.secret_key,
-        config=Config(retries={"max_attempts": 1}),
-    )
+    s3 = boto3_s3(fuzz_server, retries={"max_attempts": 1})
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="exists/a", Body=b"0123456789")
     host, port = fuzz_server.url.removeprefix("http://").split(":")

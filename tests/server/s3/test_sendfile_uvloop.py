@@ -9,13 +9,11 @@ import socket
 import time
 from collections.abc import Iterator
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 
 from aos_server.web import sendfile
-from tests.conftest import LiveServer, _Running, make_settings, start_server, stop_server
+from tests.conftest import LiveServer, _Running, boto3_s3, make_settings, start_server, stop_server
 from tests.factories import payload, unique
 
 uvloop = pytest.importorskip("uvloop")
@@ -51,14 +49,7 @@ def sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
 @pytest.fixture(scope="module")
 def stored(uv_server: LiveServer) -> tuple[str, bytes]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=uv_server.url,
-        region_name="us-east-1",
-        aws_access_key_id=uv_server.access_key,
-        aws_secret_access_key=uv_server.secret_key,
-        config=Config(signature_version="s3v4"),
-    )
+    s3 = boto3_s3(uv_server, signature_version="s3v4")
     bucket = unique("uv")
     s3.create_bucket(Bucket=bucket)
     data = payload(SIZE, seed=7)

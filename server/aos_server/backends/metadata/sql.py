@@ -7,79 +7,47 @@ on unique-constraint failures; everything else lives here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from aos_fs.models import (
-    License,
     ObjectVersion,
-    Permission,
-    PermissionLevel,
     Relation,
     RelationType,
     Resource,
     Stats,
-    Token,
-    User,
 )
 
 from ...errors import AlreadyExists
 from .base import (
-    BundleRecord,
     MetadataSession,
-    PartRecord,
-    S3CredentialRecord,
     SortKey,
-    TokenRecord,
-    UploadRecord,
 )
 from .rows import (
     R_COLUMNS,
     RESOURCE_COLUMNS,
     SORT_COLUMNS,
-    Row,
-    credential_row,
     parse_ts,
-    permission_row,
     resource_params,
     resource_row,
     resource_rows,
-    token_row,
     ts,
-    ts_required,
-    upload_row,
-    user_row,
     version_row,
 )
 from .sql_accounts import AccountsSQL
+from .sql_conn import SQLConnection, UniqueViolation
 from .sql_events import NotificationSQL
 from .sql_governance import GovernanceSQL
+from .sql_uploads import UploadsSQL
+from .sql_users import UsersSQL
 
 
-class UniqueViolation(Exception):
-    """Raised by a connection when a statement breaks a unique constraint."""
-
-
-class SQLConnection(Protocol):
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
-    async def write(
-        self,
-        sql: str,
-        params: Sequence[Any] = (),
-        *,
-        unique: Callable[[], Exception] | None = None,
-    ) -> None:
-        """A statement whose outcome matters only as success or failure: a connection may run
-        it later (in order) and raise its error at a later statement of the same session.
-        `unique` makes the error raised when it breaks a unique constraint."""
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
-
-
-class SQLSession(NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession):
-    """MetadataSession over any `SQLConnection` (events, consumers and hooks: `sql_events`)."""
+class SQLSession(
+    UsersSQL, UploadsSQL, NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession
+):
+    """MetadataSession over any `SQLConnection`: resources, relations and versions here; users
+    and keys in `sql_users`, uploads in `sql_uploads`, events and hooks in `sql_events`."""
 
     def __init__(self, conn: SQLConnection) -> None:
         self.c = conn
@@ -400,353 +368,5 @@ class SQLSession(NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession):
         )
         return row is not None
 
-    # -- users, tokens, permissions -------------------------------------------------------------
-    async def insert_user(self, user: User) -> None:
-        try:
-            await self.c.execute(
-                "INSERT INTO users (id, name, display_name, email, is_admin, is_service_account,"
-                " project_id, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    user.id,
-                    user.name,
-                    user.display_name,
-                    user.email,
-                    int(user.is_admin),
-                    int(user.is_service_account),
-                    user.project_id,
-                    int(user.active),
-                    ts(user.created_at),
-                ],
-            )
-        except UniqueViolation as exc:
-            raise AlreadyExists(f"A user named {user.name!r} exists already") from exc
 
-    async def update_user(self, user: User) -> None:
-        await self.c.execute(
-            "UPDATE users SET display_name = ?, email = ?, is_admin = ?, active = ? WHERE id = ?",
-            [user.display_name, user.email, int(user.is_admin), int(user.active), user.id],
-        )
-
-    _USER_COLS = (
-        "id, name, display_name, email, is_admin, is_service_account, project_id, active,"
-        " created_at"
-    )
-
-    async def get_user(self, user_id: str) -> User | None:
-        row = await self.c.fetchone(f"SELECT {self._USER_COLS} FROM users WHERE id = ?", [user_id])
-        return user_row(row) if row else None
-
-    async def get_user_by_name(self, name: str) -> User | None:
-        row = await self.c.fetchone(f"SELECT {self._USER_COLS} FROM users WHERE name = ?", [name])
-        return user_row(row) if row else None
-
-    async def list_users(self, *, after: str | None, limit: int) -> list[User]:
-        rows = await self.c.fetchall(
-            f"SELECT {self._USER_COLS} FROM users WHERE name > ? ORDER BY name LIMIT ?",
-            [after or "", limit],
-        )
-        return [user_row(r) for r in rows]
-
-    _TOKEN_COLS = "id, user_id, name, scope_id, level, expires_at, created_at, last_used_at"  # noqa: S105
-
-    async def insert_token(self, record: TokenRecord) -> None:
-        t = record.token
-        try:
-            await self._insert_token(record)
-        except UniqueViolation as exc:
-            raise AlreadyExists(f"Token {t.id!r} exists already") from exc
-
-    async def _insert_token(self, record: TokenRecord) -> None:
-        t = record.token
-        await self.c.execute(
-            "INSERT INTO tokens (id, user_id, name, secret_hash, scope_id, level, expires_at,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                t.id,
-                t.user_id,
-                t.name,
-                record.secret_hash,
-                t.scope_id,
-                t.level.value,
-                ts(t.expires_at),
-                ts(t.created_at),
-            ],
-        )
-
-    async def get_token(self, token_id: str) -> TokenRecord | None:
-        row = await self.c.fetchone(
-            f"SELECT {self._TOKEN_COLS}, secret_hash FROM tokens WHERE id = ?", [token_id]
-        )
-        return TokenRecord(token_row(row), row["secret_hash"]) if row else None
-
-    async def get_token_by_hash(self, secret_hash: str) -> TokenRecord | None:
-        row = await self.c.fetchone(
-            f"SELECT {self._TOKEN_COLS}, secret_hash FROM tokens WHERE secret_hash = ?",
-            [secret_hash],
-        )
-        return TokenRecord(token_row(row), row["secret_hash"]) if row else None
-
-    async def list_tokens(self, user_id: str) -> list[Token]:
-        rows = await self.c.fetchall(
-            f"SELECT {self._TOKEN_COLS} FROM tokens WHERE user_id = ? ORDER BY created_at",
-            [user_id],
-        )
-        return [token_row(r) for r in rows]
-
-    async def delete_token(self, token_id: str) -> bool:
-        return await self.c.execute("DELETE FROM tokens WHERE id = ?", [token_id]) > 0
-
-    async def touch_token(self, token_id: str, when: datetime) -> None:
-        await self.c.execute(
-            "UPDATE tokens SET last_used_at = ? WHERE id = ?", [ts(when), token_id]
-        )
-
-    async def set_permission(self, perm: Permission) -> None:
-        level = list(PermissionLevel).index(perm.level)
-        await self.c.execute(
-            "DELETE FROM permissions WHERE user_id = ? AND resource_id = ?",
-            [perm.user_id, perm.resource_id],
-        )
-        if level > 0:
-            await self.c.execute(
-                "INSERT INTO permissions (user_id, resource_id, level, granted_by, granted_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [perm.user_id, perm.resource_id, level, perm.granted_by, ts(perm.granted_at)],
-            )
-
-    _PERM_COLS = "user_id, resource_id, level, granted_by, granted_at"
-
-    async def permissions_on(self, resource_id: str) -> list[Permission]:
-        rows = await self.c.fetchall(
-            f"SELECT {self._PERM_COLS} FROM permissions WHERE resource_id = ? ORDER BY granted_at",
-            [resource_id],
-        )
-        return [permission_row(r) for r in rows]
-
-    async def permissions_of(self, user_id: str) -> list[Permission]:
-        rows = await self.c.fetchall(
-            f"SELECT {self._PERM_COLS} FROM permissions WHERE user_id = ? ORDER BY granted_at",
-            [user_id],
-        )
-        return [permission_row(r) for r in rows]
-
-    async def grants(self, user_id: str, resource_ids: Sequence[str]) -> dict[str, int]:
-        ids = list(resource_ids)
-        if not ids:
-            return {}
-        marks = ", ".join("?" * len(ids))
-        rows = await self.c.fetchall(
-            f"SELECT resource_id, level FROM permissions WHERE user_id = ?"
-            f" AND resource_id IN ({marks})",
-            [user_id, *ids],
-        )
-        return {r["resource_id"]: int(r["level"]) for r in rows}
-
-    # -- S3 credentials, licenses ---------------------------------------------------------------
-    async def insert_s3_credential(self, record: S3CredentialRecord) -> None:
-        try:
-            await self.c.execute(
-                "INSERT INTO s3_credentials (access_key_id, secret_sealed, user_id, token_id,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
-                [
-                    record.access_key_id,
-                    record.secret_sealed,
-                    record.user_id,
-                    record.token_id,
-                    ts(record.created_at),
-                ],
-            )
-        except UniqueViolation as exc:
-            raise AlreadyExists(f"Access key {record.access_key_id!r} exists already") from exc
-
-    _CRED_COLS = "access_key_id, secret_sealed, user_id, token_id, created_at"
-
-    async def get_s3_credential(self, access_key_id: str) -> S3CredentialRecord | None:
-        row = await self.c.fetchone(
-            f"SELECT {self._CRED_COLS} FROM s3_credentials WHERE access_key_id = ?",
-            [access_key_id],
-        )
-        return credential_row(row) if row else None
-
-    async def list_s3_credentials(self, user_id: str) -> list[S3CredentialRecord]:
-        rows = await self.c.fetchall(
-            f"SELECT {self._CRED_COLS} FROM s3_credentials WHERE user_id = ? ORDER BY created_at",
-            [user_id],
-        )
-        return [credential_row(r) for r in rows]
-
-    async def delete_s3_credential(self, access_key_id: str) -> bool:
-        n = await self.c.execute(
-            "DELETE FROM s3_credentials WHERE access_key_id = ?", [access_key_id]
-        )
-        return n > 0
-
-    async def upsert_license(self, lic: License) -> None:
-        await self.c.execute(
-            "INSERT INTO licenses (tag, name, url) VALUES (?, ?, ?)"
-            " ON CONFLICT (tag) DO UPDATE SET name = excluded.name, url = excluded.url",
-            [lic.tag, lic.name, lic.url],
-        )
-
-    async def get_license(self, tag: str) -> License | None:
-        row = await self.c.fetchone("SELECT tag, name, url FROM licenses WHERE tag = ?", [tag])
-        return License(tag=row["tag"], name=row["name"], url=row["url"]) if row else None
-
-    async def list_licenses(self) -> list[License]:
-        rows = await self.c.fetchall("SELECT tag, name, url FROM licenses ORDER BY tag")
-        return [License(tag=r["tag"], name=r["name"], url=r["url"]) for r in rows]
-
-    # -- multipart uploads and bucket configuration ------------------------------------------
-    _UPLOAD_COLS = (
-        "id, project_id, key, user_id, token_id, content_type, metadata, checksum_algorithm,"
-        " created_at"
-    )
-
-    async def insert_upload(self, upload: UploadRecord) -> None:
-        await self.c.execute(
-            f"INSERT INTO uploads ({self._UPLOAD_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                upload.id,
-                upload.project_id,
-                upload.key,
-                upload.user_id,
-                upload.token_id,
-                upload.content_type,
-                json.dumps(upload.metadata),
-                upload.checksum_algorithm,
-                ts(upload.created_at),
-            ],
-        )
-
-    async def get_upload(self, upload_id: str) -> UploadRecord | None:
-        row = await self.c.fetchone(
-            f"SELECT {self._UPLOAD_COLS} FROM uploads WHERE id = ?", [upload_id]
-        )
-        return upload_row(row) if row else None
-
-    async def delete_upload(self, upload_id: str) -> bool:
-        await self.c.execute("DELETE FROM upload_parts WHERE upload_id = ?", [upload_id])
-        return await self.c.execute("DELETE FROM uploads WHERE id = ?", [upload_id]) > 0
-
-    async def list_uploads(
-        self,
-        project_id: str,
-        *,
-        prefix: str = "",
-        after: tuple[str, str] | None = None,
-        limit: int = 1000,
-        older_than: datetime | None = None,
-    ) -> list[UploadRecord]:
-        where = ["project_id = ?", "key >= ?", "key < ?"]
-        params: list[Any] = [project_id, prefix, prefix + "\U0010ffff"]
-        if after is not None:
-            where.append("(key > ? OR (key = ? AND id > ?))")
-            params += [after[0], after[0], after[1]]
-        if older_than is not None:
-            where.append("created_at < ?")
-            params.append(ts(older_than))
-        rows = await self.c.fetchall(
-            f"SELECT {self._UPLOAD_COLS} FROM uploads WHERE {' AND '.join(where)}"
-            " ORDER BY key, id LIMIT ?",
-            [*params, limit],
-        )
-        return [upload_row(r) for r in rows]
-
-    async def put_part(self, part: PartRecord) -> None:
-        await self.c.execute(
-            "INSERT INTO upload_parts (upload_id, part_number, size, etag, checksums, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET"
-            " size = excluded.size, etag = excluded.etag, checksums = excluded.checksums,"
-            " created_at = excluded.created_at",
-            [
-                part.upload_id,
-                part.part_number,
-                part.size,
-                part.etag,
-                json.dumps(part.checksums),
-                ts(part.created_at),
-            ],
-        )
-
-    async def list_parts(
-        self, upload_id: str, *, after: int = 0, limit: int = 10000
-    ) -> list[PartRecord]:
-        rows = await self.c.fetchall(
-            "SELECT upload_id, part_number, size, etag, checksums, created_at FROM upload_parts"
-            " WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
-            [upload_id, after, limit],
-        )
-        return [
-            PartRecord(
-                upload_id=r["upload_id"],
-                part_number=int(r["part_number"]),
-                size=int(r["size"]),
-                etag=r["etag"],
-                checksums=json.loads(r["checksums"]),
-                created_at=ts_required(r["created_at"]),
-            )
-            for r in rows
-        ]
-
-    async def get_bucket_config(self, project_id: str, kind: str) -> str | None:
-        row = await self.c.fetchone(
-            "SELECT body FROM bucket_configs WHERE project_id = ? AND kind = ?", [project_id, kind]
-        )
-        return str(row["body"]) if row else None
-
-    async def set_bucket_config(self, project_id: str, kind: str, body: str | None) -> None:
-        await self.c.execute(
-            "DELETE FROM bucket_configs WHERE project_id = ? AND kind = ?", [project_id, kind]
-        )
-        if body is not None:
-            await self.c.execute(
-                "INSERT INTO bucket_configs (project_id, kind, body) VALUES (?, ?, ?)",
-                [project_id, kind, body],
-            )
-
-    _BUNDLE_COLS = (
-        "id, secret_hash, user_id, token_id, resource_ids, format, once, expires_at, used_at,"
-        " created_at"
-    )
-
-    async def insert_bundle(self, bundle: BundleRecord) -> None:
-        await self.c.execute(
-            f"INSERT INTO bundles ({self._BUNDLE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                bundle.id,
-                bundle.secret_hash,
-                bundle.user_id,
-                bundle.token_id,
-                json.dumps(bundle.resource_ids),
-                bundle.format,
-                int(bundle.once),
-                ts(bundle.expires_at),
-                ts(bundle.used_at),
-                ts(bundle.created_at),
-            ],
-        )
-
-    async def get_bundle_by_hash(self, secret_hash: str) -> BundleRecord | None:
-        row = await self.c.fetchone(
-            f"SELECT {self._BUNDLE_COLS} FROM bundles WHERE secret_hash = ?", [secret_hash]
-        )
-        if row is None:
-            return None
-        return BundleRecord(
-            id=row["id"],
-            secret_hash=row["secret_hash"],
-            user_id=row["user_id"],
-            token_id=row["token_id"],
-            resource_ids=json.loads(row["resource_ids"]),
-            format=row["format"],
-            once=bool(row["once"]),
-            expires_at=ts_required(row["expires_at"]),
-            used_at=parse_ts(row["used_at"]),
-            created_at=ts_required(row["created_at"]),
-        )
-
-    async def claim_bundle(self, bundle_id: str, when: datetime) -> bool:
-        n = await self.c.execute(
-            "UPDATE bundles SET used_at = ? WHERE id = ? AND used_at IS NULL", [ts(when), bundle_id]
-        )
-        return n == 1
+__all__ = ["SQLConnection", "SQLSession", "UniqueViolation"]

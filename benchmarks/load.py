@@ -195,11 +195,18 @@ def slow_reader(url: str, stop: threading.Event, got: list[int]) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect((host, int(port)))
         sock.sendall((request + "\r\n").encode())
-        while not stop.wait(1.0):
-            data = sock.recv(1)
+        sock.settimeout(10)
+        # The first byte at once (a run may take less than a second), then one per second.
+        while True:
+            try:
+                data = sock.recv(1)
+            except TimeoutError:
+                break
             if not data:
                 break
             got.append(len(data))
+            if stop.wait(1.0):
+                break
 
 
 async def run_load(url: str, *, clients: int, ops: int, slow: bool = False) -> Report:

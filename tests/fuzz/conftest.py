@@ -11,9 +11,14 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from blockbuster import blockbuster_ctx
 
-from tests.conftest import LiveServer, make_settings, start_server, stop_server
+from tests.conftest import (
+    LiveServer,
+    make_settings,
+    server_blockbuster,
+    start_server,
+    stop_server,
+)
 
 FUZZ_EXAMPLES = int(os.environ.get("AOS_FUZZ_EXAMPLES", "10"))
 FUZZ_DERANDOMIZE = "AOS_FUZZ_EXAMPLES" not in os.environ
@@ -22,7 +27,7 @@ FUZZ_DERANDOMIZE = "AOS_FUZZ_EXAMPLES" not in os.environ
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """An embedded server per fuzz module, with blockbuster active while requests run."""
-    with blockbuster_ctx(["aos_server"]) as bb:
+    with server_blockbuster() as bb:
         bb.deactivate()
         running = start_server(make_settings(tmp_path_factory.mktemp("aos-fuzz")))
         bb.activate()

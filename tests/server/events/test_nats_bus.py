@@ -20,7 +20,6 @@ import boto3
 import httpx
 import nats
 import pytest
-from blockbuster import blockbuster_ctx
 from nats.js.errors import NotFoundError
 
 from aos_fs.client import AOSClient
@@ -35,6 +34,7 @@ from tests.conftest import (
     ADMIN_TOKEN,
     LiveServer,
     make_settings,
+    server_blockbuster,
     start_server,
     stop_server,
 )
@@ -189,7 +189,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     settings = make_settings(
         tmp_path_factory.mktemp("aos-nats"), events_url=f"{NATS_URL}?stream={name}"
     )
-    with blockbuster_ctx(["aos_server"]) as bb:
+    with server_blockbuster() as bb:
         bb.deactivate()
         running = start_server(settings)
         bb.activate()

@@ -271,6 +271,14 @@ def bench(name: str, size: int, small: int) -> Peer | str:
         return f"{name}: failed ({type(exc).__name__}: {str(exc)[:200]})"
     finally:
         shutil.rmtree(data, ignore_errors=True)
+        quiet_disk()
+
+
+def quiet_disk() -> None:
+    """Let the disk finish the last run's writes and deletions (a 1 GiB file freed with
+    `discard` on is trimmed in the background), so no peer pays for the one before it."""
+    os.sync()
+    time.sleep(3)
 
 
 def main() -> None:
@@ -281,6 +289,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     peers: list[Peer] = []
+    quiet_disk()
     for name in args.only.split(","):
         result = bench(name, args.size_mib * MiB, args.small)
         if isinstance(result, str):

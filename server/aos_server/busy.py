@@ -19,12 +19,18 @@ T = TypeVar("T")
 
 
 async def retry_busy(call: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS) -> T:
-    """Await `call()`; on `Busy`, pause a short random time (growing) and call it again."""
+    """Await `call()`; on `Busy`, pause a short random time (growing) and call it again.
+
+    Layers nest (an API route around a revision commit that retries on its own): a `Busy` that
+    one layer gave up on is marked, and no outer layer runs it again, so the attempts add up to
+    `attempts`, not to its powers.
+    """
     for attempt in range(attempts):
         try:
             return await call()
-        except Busy:
-            if attempt == attempts - 1:
+        except Busy as exc:
+            if exc.retried or attempt == attempts - 1:
+                exc.retried = True
                 raise
             await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))  # noqa: S311 (jitter)
     raise AssertionError("unreachable")

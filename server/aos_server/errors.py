@@ -121,3 +121,4 @@ class Busy(AOSError):
     nothing was written, and the same request made again succeeds."""
 
     code = "busy"
+    retried = False  # set once a retry layer gave up on it (`busy.retry_busy`)

@@ -23,11 +23,11 @@ from aos_fs.models import (
 )
 
 from ..backends.metadata.base import MetadataSession, MetadataStore
+from ..busy import retry_busy
 from ..domain.ids import new_id
 from ..domain.permissions import Actor, Level
 from ..errors import (
     AlreadyExists,
-    Busy,
     Conflict,
     InvalidInput,
     ObjectNotFound,
@@ -46,6 +46,7 @@ from .resources import ResourceService, public_view, resolve_chain
 
 # Attempts of a revision commit that lost a race for a name or a revision number on its path;
 # each lost race means another write committed, so with N writers at once N attempts suffice.
+# (A deadlock victim, `Busy`, is retried apart, with pauses: `busy.retry_busy`.)
 _RACE_RETRIES = 16
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -55,14 +56,15 @@ def _retry_name_races(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
     """Two writes under one path race to create its containers or the object, or to take the
     next revision number: on PostgreSQL (READ COMMITTED) the later one hits a unique constraint
     and fails, though S3 promises that both writes succeed. Run the transaction again: it plans
-    anew and sees what the winner committed."""
+    anew and sees what the winner committed. A deadlock victim (`Busy`) is run again after a
+    short pause, a few times, and then reaches the caller marked as retried."""
 
     @functools.wraps(func)
     async def retried(*args: P.args, **kwargs: P.kwargs) -> T:
         for attempt in range(_RACE_RETRIES):
             try:
-                return await func(*args, **kwargs)
-            except (AlreadyExists, Busy):
+                return await retry_busy(lambda: func(*args, **kwargs))
+            except AlreadyExists:
                 if attempt == _RACE_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from pathlib import Path
 
@@ -123,3 +124,40 @@ async def test_truncated_sealed_blob_is_detected(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:-20])
     with pytest.raises(IntegrityError):
         await read_all(store, key)
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("size", [0, 4096, 64 * 1024, 900 * 1024])
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
+async def test_a_small_body_touches_the_disk_only_when_committed(
+    tmp_path: Path, size: int, sealed: bool
+) -> None:
+    """Bodies that fit one pipeline buffer are hashed at once and written by `commit` alone:
+    nothing is on disk before it, nothing after a discard, and the blob is whole after it."""
+    store = LocalBlobStore(tmp_path, master_key=MASTER)
+    data = payload(size)
+    flags = {"compress": sealed, "encrypt": sealed}
+    kept = await store.stage(chunks(data, 1000), **flags)
+    dropped = await store.stage(chunks(data, 1000), **flags)
+    assert (kept.size, kept.md5) == (size, hashlib.md5(data, usedforsecurity=False).hexdigest())
+    assert kept.sha256 == hashlib.sha256(data).hexdigest()
+    assert _files(tmp_path) == []
+    await dropped.discard()
+    key = new_id()
+    await kept.commit(key)
+    assert _files(tmp_path) == [store.path(key, sealed=sealed)]
+    assert await read_all(store, key) == data
+
+
+async def test_a_small_body_that_fails_its_check_leaves_nothing(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+
+    def refuse(md5: str, sha256: str) -> None:
+        raise IntegrityError("Content-MD5 mismatch")
+
+    with pytest.raises(IntegrityError):
+        await store.stage(chunks(b"x" * 5000), verify=refuse)
+    assert _files(tmp_path) == []

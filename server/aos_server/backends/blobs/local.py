@@ -28,6 +28,11 @@ def check_key(key: str) -> str:
     return key
 
 
+# Bodies up to this size are hashed on the event loop (MD5 and SHA-256 of 16 KiB take about
+# 30 microseconds, less than a thread hop); larger ones in a worker thread.
+HASH_IN_PLACE = 16 * 1024
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -82,6 +87,46 @@ class _LocalStaged(StagedBlob):
 
     async def discard(self) -> None:
         await asyncio.to_thread(self.tmp.unlink, missing_ok=True)
+
+
+class _SmallStaged(StagedBlob):
+    """A body small enough to hold (at most one pipeline buffer): hashed at once, and written
+    only by `commit`, which does the temp file, fsync, rename and directory fsync in a single
+    thread hop instead of two. Until then nothing is on disk, so `discard` has nothing to undo.
+    """
+
+    def __init__(self, store: LocalBlobStore, bufs: list[bytes], sealer: Sealer | None) -> None:
+        self.store = store
+        self.bufs = bufs
+        self.sealer = sealer
+        sink = HashingSink(lambda _: None)
+        absorb_all(sink, bufs)
+        self.size = sink.size
+        self.md5 = sink.md5.hexdigest()
+        self.sha256 = sink.sha256.hexdigest()
+
+    @classmethod
+    async def hashed(
+        cls,
+        store: LocalBlobStore,
+        bufs: list[bytes],
+        sealer: Sealer | None,
+        verify: Verify | None,
+    ) -> _SmallStaged:
+        if sum(len(b) for b in bufs) <= HASH_IN_PLACE:
+            staged = cls(store, bufs, sealer)  # microseconds: cheaper than a thread hop
+        else:
+            staged = await asyncio.to_thread(cls, store, bufs, sealer)
+        if verify is not None:
+            verify(staged.md5, staged.sha256)
+        return staged
+
+    async def commit(self, key: str) -> None:
+        bufs, self.bufs = self.bufs, []
+        await asyncio.to_thread(self.store._write_small, key, bufs, self.sealer)
+
+    async def discard(self) -> None:
+        self.bufs = []
 
 
 class LocalBlobStore(BlobStore):
@@ -159,9 +204,28 @@ class LocalBlobStore(BlobStore):
     ) -> StagedBlob:
         await self._ensure_dirs()
         sealer = Sealer.new(compress=compress, encrypt=encrypt) if compress or encrypt else None
+        head, ended = await prefetch(chunks)
+        if ended:  # small: hashed now, written with its commit in one thread hop
+            return await _SmallStaged.hashed(self, head, sealer, verify)
         tmp = self.tmp / f"{new_id()}.partial"
-        sink = await self._stage_to(tmp, chunks, sealer, verify)
+        sink = await self._stage_to(tmp, chain(head, chunks), sealer, verify)
         return _LocalStaged(self, tmp, sink, sealer is not None)
+
+    def _write_small(self, key: str, bufs: Sequence[bytes], sealer: Sealer | None) -> None:
+        """Temp file, fsync, rename into place, fsync the directory (blocking)."""
+        final = self.path(key, sealed=sealer is not None)
+        tmp = self.tmp / f"{new_id()}.partial"
+        sink = _Sink(tmp, sealer, self.master)
+        try:
+            sink._write_all(bufs)  # hashed already: only the write stage
+            sink.finish()
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            sink.f.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(final.parent)
 
     async def _locate(self, key: str) -> tuple[Path, bool]:
         plain, sealed = self.path(key, sealed=False), self.path(key, sealed=True)

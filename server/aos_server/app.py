@@ -104,7 +104,14 @@ def event_bus(dsn: str, meta: MetadataStore) -> EventBus:
     )
 
 
-def blob_store(dsn: str, keyring: Keyring, settings: Settings) -> BlobStore:
+def blob_store(dsn: str, keyring: Keyring, settings: Settings, meta: MetadataStore) -> BlobStore:
+    """The store for `dsn`, with small objects' bytes in the metadata database beside it."""
+    from .backends.blobs.inline import InlineBlobStore
+
+    return InlineBlobStore(_file_store(dsn, keyring, settings), meta)
+
+
+def _file_store(dsn: str, keyring: Keyring, settings: Settings) -> BlobStore:
     # Backends are imported when chosen, so optional dependencies stay optional.
     url = urlparse(dsn)
     if url.scheme == "file":
@@ -149,7 +156,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             for lic in DEFAULT_LICENSES:
                 if await s.get_license(lic.tag) is None:
                     await s.upsert_license(lic)
-        blobs = blob_store(blobs_dsn, keyring, settings)
+        blobs = blob_store(blobs_dsn, keyring, settings, meta)
         resources = ResourceService(meta)
         auth = AuthService(meta, keyring)
         app[KEYRING] = keyring
@@ -161,7 +168,12 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[GRAPH] = GraphService(meta)
         app[SEARCH] = SearchService(meta)
         objects = ObjectService(
-            meta, blobs, resources, compress=settings.compress, encrypt=settings.encrypt
+            meta,
+            blobs,
+            resources,
+            compress=settings.compress,
+            encrypt=settings.encrypt,
+            inline_max=settings.inline_max,
         )
         app[OBJECTS] = objects
         app[CRATES] = CrateService(resources, objects, app[GRAPH])

@@ -105,12 +105,17 @@ async def _proxy_services(app: web.Application) -> AsyncIterator[None]:
     )
     meta = metadata_store(meta_dsn, settings)
     await meta.open()
-    blobs = blob_store(blobs_dsn, keyring, settings)
+    blobs = blob_store(blobs_dsn, keyring, settings, meta)
     tasks: list[asyncio.Task[None]] = []
     try:
         resources = ResourceService(meta)
         objects = ObjectService(
-            meta, blobs, resources, compress=settings.compress, encrypt=settings.encrypt
+            meta,
+            blobs,
+            resources,
+            compress=settings.compress,
+            encrypt=settings.encrypt,
+            inline_max=settings.inline_max,
         )
         app[KEYRING], app[META], app[BLOBS] = keyring, meta, blobs
         app[AUTH] = AuthService(meta, keyring)

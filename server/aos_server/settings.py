@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         description="Networks (CIDR, comma-separated) that webhooks may reach besides public "
         "addresses; loopback, private, link-local and metadata addresses are refused otherwise",
     )
+    inline_max: int = Field(
+        default=16 * 1024,
+        ge=0,
+        le=64 * 1024,
+        description="Objects up to this many bytes keep their bytes in the metadata database, "
+        "committed with their revision (no file and no file fsyncs per small write); 0 turns "
+        "this off. Not used with compress or encrypt, whose blobs are always files",
+    )
     compress: bool = Field(default=False, description="Store new blobs zstd-compressed")
     encrypt: bool = Field(default=False, description="Encrypt new blobs at rest (AES-256-GCM)")
     max_presign_seconds: int = Field(

@@ -458,3 +458,29 @@ class MetadataStoreContract:
         async with store.write() as s:
             await s.set_bucket_config(pid, "cors", None)
             assert await s.get_bucket_config(pid, "cors") is None
+
+    async def test_inline_blobs(self, store: MetadataStore) -> None:
+        """Small objects' bytes: stored with the session, binary-exact, listed in key order."""
+        keys = sorted(f"in-{new_id()}" for _ in range(3))
+        data = [bytes(range(256)), b"", b"\x00tail\xff"]
+        async with store.write() as s:
+            for key, body in zip(keys, data, strict=True):
+                await s.put_inline_blob(key, body)
+
+        async def aborted() -> None:
+            async with store.write() as s:
+                await s.put_inline_blob("in-rolled-back", b"x")
+                raise RuntimeError("abort")
+
+        with pytest.raises(RuntimeError, match="abort"):  # nothing stored by that session
+            await aborted()
+        async with store.read() as s:
+            assert [await s.get_inline_blob(k) for k in keys] == data
+            assert await s.get_inline_blob("in-rolled-back") is None
+            listed = await s.inline_blob_keys(after="", limit=10)
+            assert [k for k in listed if k in keys] == keys
+            assert await s.inline_blob_keys(after=keys[1], limit=1) == [keys[2]]
+        async with store.write() as s:
+            await s.delete_inline_blob(keys[0])
+        async with store.read() as s:
+            assert await s.get_inline_blob(keys[0]) is None

@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 from botocore.exceptions import ClientError
 
+from aos_server.backends.blobs.inline import InlineBlobStore
 from aos_server.backends.blobs.local import LocalBlobStore
 from aos_server.backends.metadata.base import MetadataStore
 from aos_server.backends.metadata.postgres import PostgresMetadataStore
@@ -74,7 +75,7 @@ def check_labels(url: str, ledger: Ledger) -> list[str]:
 class StoreReport:
     swept_orphans: int
     swept_temp_files: int
-    blob_files: int
+    stored_blobs: int
     referenced_blobs: int
     integrity: str
 
@@ -90,6 +91,7 @@ SELECT
        AND NOT EXISTS (SELECT 1 FROM object_versions v WHERE v.object_id = r.id)) AS empty_objects
 """
 _REFERENCED = "SELECT COUNT(DISTINCT blob_key) FROM object_versions WHERE blob_key IS NOT NULL"
+_INLINE = "SELECT COUNT(*) FROM inline_blobs"  # small objects' bytes, kept in the database
 
 
 def _verdict(stray: int, empty: int) -> str:
@@ -112,38 +114,43 @@ class Backend:
             return PostgresMetadataStore(self.dsn, max_size=2)
         return SqliteMetadataStore(data_dir / "aos.db")
 
-    async def facts(self, data_dir: Path) -> tuple[int, str]:
-        """Blob keys the store references, and its integrity verdict."""
+    async def facts(self, data_dir: Path) -> tuple[int, int, str]:
+        """Blob keys the store references, inline blobs it holds, and its integrity verdict."""
         if self.dsn:
             conn = await asyncpg.connect(self.dsn)
             try:
                 referenced = await conn.fetchval(_REFERENCED)
+                inline = await conn.fetchval(_INLINE)
                 row = await conn.fetchrow(_CONSISTENCY)
             finally:
                 await conn.close()
-            return int(referenced), _verdict(row["stray_versions"], row["empty_objects"])
+            verdict = _verdict(row["stray_versions"], row["empty_objects"])
+            return int(referenced), int(inline), verdict
         db = sqlite3.connect(data_dir / "aos.db")
         try:
             (referenced,) = db.execute(_REFERENCED).fetchone()
+            (inline,) = db.execute(_INLINE).fetchone()
             pragma = "; ".join(str(r[0]) for r in db.execute("PRAGMA integrity_check"))
             stray, empty = db.execute(_CONSISTENCY).fetchone()
         finally:
             db.close()
         verdict = _verdict(stray, empty)
-        return int(referenced), pragma if pragma != "ok" else verdict
+        return int(referenced), int(inline), pragma if pragma != "ok" else verdict
 
 
 async def _inspect(backend: Backend, data_dir: Path) -> StoreReport:
     meta = backend.store(data_dir)
     await meta.open()
     try:
-        sweeper = Sweeper(meta, LocalBlobStore(data_dir / "blobs"), grace=timedelta(0))
+        blobs = InlineBlobStore(LocalBlobStore(data_dir / "blobs"), meta)
+        sweeper = Sweeper(meta, blobs, grace=timedelta(0))
         result = await sweeper.run_once()
     finally:
         await meta.close()
     files = sum(1 for p in (data_dir / "blobs" / "blobs").glob("*/*/*") if p.is_file())
-    referenced, integrity = await backend.facts(data_dir)
-    return StoreReport(result.orphans, result.temp_files, files, referenced, integrity)
+    referenced, inline, integrity = await backend.facts(data_dir)
+    # Orphans are swept, so stored == referenced means no referenced blob is missing.
+    return StoreReport(result.orphans, result.temp_files, files + inline, referenced, integrity)
 
 
 def sweep_and_inspect(backend: Backend, data_dir: Path) -> StoreReport:

@@ -92,13 +92,13 @@ def test_random_sigkill_over_mixed_workload(tmp_path: Path, backend: Backend) ->
             # No client write is in flight now, so the sweeper may run with no grace period.
             report = sweep_and_inspect(backend, data_dir)
             assert report.integrity == "ok", f"{context}: {report}"
-            assert report.blob_files == report.referenced_blobs, f"{context}: {report}"
+            assert report.stored_blobs == report.referenced_blobs, f"{context}: {report}"
             swept += report.swept_orphans + report.swept_temp_files
             survived += 1
         assert server.stop() == 0
         final = sweep_and_inspect(backend, data_dir)  # and once more with the server stopped
         assert final.integrity == "ok", final
-        assert final.blob_files == final.referenced_blobs, final
+        assert final.stored_blobs == final.referenced_blobs, final
     finally:
         print(
             f"{backend.name}: crash cycles survived: {survived}/{cycles} (seed {SEED}); "

@@ -16,6 +16,8 @@ from tests.factories import make_user, unique
 
 from .sites import s3_client
 
+FILE_SIZE = 20_000  # above the inline size (16 KiB): the bytes are a file
+
 
 @pytest.fixture
 def admin(live_server: LiveServer) -> Iterator[AOSClient]:
@@ -77,9 +79,10 @@ def test_heartbeat_needs_the_endpoint_credential(live_server: LiveServer, admin:
 def test_placements_and_replica_status(live_server: LiveServer, admin: AOSClient) -> None:
     project = admin.create_project(unique("place"))
     s3 = s3_client(live_server.url)
-    s3.put_object(Bucket=project.name, Key="raw/a.txt", Body=b"a")
-    s3.put_object(Bucket=project.name, Key="raw/a.txt", Body=b"a, again")  # revision 2
-    s3.put_object(Bucket=project.name, Key="other/b.txt", Body=b"b")
+    # Above the inline size: these bytes are files, which a remote endpoint must copy.
+    s3.put_object(Bucket=project.name, Key="raw/a.txt", Body=b"a" * FILE_SIZE)
+    s3.put_object(Bucket=project.name, Key="raw/a.txt", Body=b"A" * FILE_SIZE)  # revision 2
+    s3.put_object(Bucket=project.name, Key="other/b.txt", Body=b"b" * FILE_SIZE)
     a_id = admin.resolve(f"{project.name}/raw/a.txt")[-1].id
     b_id = admin.resolve(f"{project.name}/other/b.txt")[-1].id
     written = admin.replicas(a_id)
@@ -122,11 +125,18 @@ def test_placements_and_replica_status(live_server: LiveServer, admin: AOSClient
     first = fs.info(f"{project.name}/raw/a.txt@1")
     assert {r["version_id"] for r in first["replicas"]} == {first["version_id"]}
     # A new revision is queued when it is written.
-    s3.put_object(Bucket=project.name, Key="raw/c.txt", Body=b"c")
+    s3.put_object(Bucket=project.name, Key="raw/c.txt", Body=b"c" * FILE_SIZE)
     c_id = admin.resolve(f"{project.name}/raw/c.txt")[-1].id
     assert {r.endpoint_name: r.status for r in admin.replicas(c_id)} == {
         "default": "FINISHED",
         remote.name: "WAITING",
+    }
+    # A small object's bytes are in the database every endpoint shares: nothing to copy.
+    s3.put_object(Bucket=project.name, Key="raw/d.txt", Body=b"d")
+    d_id = admin.resolve(f"{project.name}/raw/d.txt")[-1].id
+    assert {r.endpoint_name: r.status for r in admin.replicas(d_id)} == {
+        "default": "FINISHED",
+        remote.name: "FINISHED",
     }
 
     # Who may see and change placements and replicas.

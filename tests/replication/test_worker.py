@@ -86,7 +86,7 @@ async def test_a_transfer_left_running_resumes(
 ) -> None:
     with AOSClient(live_server.url, live_server.admin_token) as admin:
         object_id, endpoint_id, credential = await asyncio.to_thread(
-            placed_object, live_server, admin, b"resume me" * 1000
+            placed_object, live_server, admin, b"resume me" * 3000
         )
     (row,) = await rows_for(meta, object_id, endpoint_id)
     async with meta.write() as s:  # a worker claimed it, then died: its lease runs for an hour
@@ -96,7 +96,7 @@ async def test_a_transfer_left_running_resumes(
         done = await until(meta, object_id, endpoint_id, "FINISHED")
         assert done.attempts == 2
         got = b"".join([c async for c in local.open_read(done.blob_key)])
-    assert got == b"resume me" * 1000
+    assert got == b"resume me" * 3000
 
 
 async def test_bytes_that_do_not_match_never_become_a_replica(
@@ -104,13 +104,14 @@ async def test_bytes_that_do_not_match_never_become_a_replica(
 ) -> None:
     with AOSClient(live_server.url, live_server.admin_token) as admin:
         object_id, endpoint_id, credential = await asyncio.to_thread(
-            placed_object, live_server, admin, b"original bytes"
+            placed_object, live_server, admin, b"original bytes" * 2000
         )
     (row,) = await rows_for(meta, object_id, endpoint_id)
     dsn = await asyncio.to_thread(lambda: live_server.settings.blobs_dsn)
     source = Path(dsn.removeprefix("file://"))
     stored = LocalBlobStore(source).path(row.blob_key, sealed=False)
-    await asyncio.to_thread(stored.write_bytes, b"tampered bytes")  # same size, other content
+    # Same size, other content (above the inline size, so the bytes are a file).
+    await asyncio.to_thread(stored.write_bytes, b"tampered bytes" * 2000)
     async with worker(live_server, meta, endpoint_id, credential, tmp_path) as local:
         failed = await until(meta, object_id, endpoint_id, "ERROR")
         assert "does not match" in failed.error and failed.attempts >= 1

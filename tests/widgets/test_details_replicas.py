@@ -12,7 +12,8 @@ from tests.factories import unique
 async def test_details_show_replica_status(
     session: Session, project: str, fs: AOSFileSystem, admin: AOSClient
 ) -> None:
-    fs.pipe(f"aos://{project}/c/d/r.bin", b"replicate me")
+    # Above the inline size: a file, which another endpoint must copy.
+    fs.pipe(f"aos://{project}/c/d/r.bin", b"replicate me" * 2000)
     site = admin.create_endpoint(unique("site"))
     admin.place_project(admin.resolve(project)[0].id, site.id)  # no such proxy runs: WAITING
     browser, details = BrowserPanel(session), DetailsPanel(session)

@@ -18,6 +18,7 @@ from aos_fs.endpoints import (
 )
 from aos_fs.models import EndpointInfo, Kind, ObjectVersion, Resource
 
+from ..backends.blobs.inline import is_inline
 from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..backends.metadata.sql_replicas import EndpointRecord, PlacementRecord, replicas
 from ..domain.ids import new_id
@@ -221,7 +222,7 @@ class EndpointService:
                 r = replicas(s)
                 for v, blob_key in found[i : i + BACKFILL_BATCH]:
                     await r.add_replica(
-                        v.id, placement.endpoint_id, v.object_id, blob_key, "WAITING", at
+                        v.id, placement.endpoint_id, v.object_id, blob_key, _status(blob_key), at
                     )
 
     async def unplace(self, actor: Actor, project_id: str, endpoint_id: str) -> None:
@@ -311,5 +312,11 @@ class Placement:
         for p in await r.placements(project.id):
             if p.endpoint_id != self.endpoint_id and covers(p, key):
                 await r.add_replica(
-                    version.id, p.endpoint_id, version.object_id, blob_key, "WAITING", at
+                    version.id, p.endpoint_id, version.object_id, blob_key, _status(blob_key), at
                 )
+
+
+def _status(blob_key: str) -> str:
+    """A new replica row's status: a small object's bytes are in the metadata database, which
+    every endpoint shares, so they are at every endpoint already; other bytes wait for a copy."""
+    return "FINISHED" if is_inline(blob_key) else "WAITING"

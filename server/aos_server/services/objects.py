@@ -22,6 +22,7 @@ from aos_fs.models import (
     Status,
 )
 
+from ..backends.blobs.inline import INLINE_PREFIX
 from ..backends.metadata.base import MetadataSession, MetadataStore
 from ..busy import retry_busy
 from ..domain.ids import new_id
@@ -170,12 +171,15 @@ class ObjectService:
         *,
         compress: bool = False,
         encrypt: bool = False,
+        inline_max: int = 0,
     ) -> None:
         self.meta = meta
         self.blobs = blobs
         self.resources = resources
         self.compress = compress
         self.encrypt = encrypt
+        # Objects up to this size keep their bytes in the metadata store (`InlineBlobStore`).
+        self.inline_max = 0 if compress or encrypt else inline_max
         # Set when this process is a data endpoint that records where revisions are (replicas).
         self.placement: Placement | None = None
 
@@ -309,7 +313,13 @@ class ObjectService:
         staged = await self.blobs.stage(
             body, compress=self.compress, encrypt=self.encrypt, verify=verify
         )
-        blob_key, fresh = await self.store_staged(staged, plan.project.id)
+        inline = staged.held() if 0 < staged.size <= self.inline_max else None
+        if inline is not None:
+            # Committed with the revision, in the same transaction: nothing to undo on failure.
+            await staged.discard()
+            blob_key, fresh = INLINE_PREFIX + new_id(), False
+        else:
+            blob_key, fresh = await self.store_staged(staged, plan.project.id)
         try:
             return await self.commit_revision(
                 actor,
@@ -326,6 +336,7 @@ class ObjectService:
                 tags=tags,
                 condition=condition,
                 new_blob=fresh,
+                inline=inline,
             )
         except Exception:
             if fresh:  # SECURITY: a reused blob belongs to other revisions too
@@ -352,11 +363,13 @@ class ObjectService:
         parts: list[int] | None = None,
         condition: WriteCondition | None = None,
         new_blob: bool = False,
+        inline: bytes | None = None,
     ) -> StoredObject:
         """Make committed blob `blob_key` the next revision of `project/key` (checked again).
 
         `new_blob`: the blob was written for this revision, so it is registered by content for
         deduplication (blobs shared by copies or written before are not registered again).
+        `inline`: the bytes of a small object, stored under `blob_key` in this same transaction.
         """
         async with self.meta.write() as s:
             plan = await plan_write(s, project, key)
@@ -398,6 +411,8 @@ class ObjectService:
                 created_by=actor.user_id,
                 created_at=ts,
             )
+            if inline is not None and blob_key is not None:
+                await s.put_inline_blob(blob_key, inline)
             await s.insert_version(version, blob_key)
             await quotas.charge(
                 s,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ulid import ULID
 
+from ..backends.blobs.inline import INLINE_PREFIX
 from ..backends.metadata.base import MetadataStore
 from .common import now
 
@@ -66,7 +67,7 @@ class Sweeper:
         oldest_allowed = now() - self.grace
         async for key in self.blobs.list_keys():
             try:
-                born = ULID.from_str(key).datetime
+                born = ULID.from_str(key.removeprefix(INLINE_PREFIX)).datetime
             except ValueError:
                 continue
             if born > oldest_allowed:

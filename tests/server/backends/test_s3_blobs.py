@@ -6,10 +6,12 @@ import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from aos_server.app import blob_store
+from aos_server.backends.blobs.inline import InlineBlobStore
 from aos_server.backends.blobs.s3 import S3BlobStore
 from aos_server.backends.blobs.sealed import CHUNK
 from aos_server.domain.ids import new_id
@@ -198,9 +200,10 @@ def test_url_form(tmp_path: Path) -> None:
         upstream_s3_access_key="AK",
         upstream_s3_secret_key="SK",
     )
-    chosen = blob_store(settings.blobs_dsn, Keyring(os.urandom(32)), settings)
-    assert isinstance(chosen, S3BlobStore)
-    assert chosen.part_size == settings.upstream_s3_part_size
+    chosen = blob_store(settings.blobs_dsn, Keyring(os.urandom(32)), settings, cast("Any", None))
+    assert isinstance(chosen, InlineBlobStore)  # small objects' bytes beside their revisions
+    assert isinstance(chosen.inner, S3BlobStore)
+    assert chosen.inner.part_size == settings.upstream_s3_part_size
 
 
 @pytest.mark.parametrize(

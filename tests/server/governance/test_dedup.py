@@ -55,8 +55,9 @@ def test_different_content_is_not_shared(admin: AOSClient, s3: BaseClient, serve
     name = unique("dd-c")
     admin.create_project(name)
     before = set(server.blob_files())
-    s3.put_object(Bucket=name, Key="p.bin", Body=payload(1000, seed=1))
-    s3.put_object(Bucket=name, Key="q.bin", Body=payload(1000, seed=2))
+    # Above the inline size (smaller objects keep their bytes in the database, not in files).
+    s3.put_object(Bucket=name, Key="p.bin", Body=payload(20_000, seed=1))
+    s3.put_object(Bucket=name, Key="q.bin", Body=payload(20_000, seed=2))
     assert len(set(server.blob_files()) - before) == 2
 
 
@@ -88,6 +89,6 @@ def test_small_blobs_are_written_anew(admin: AOSClient, s3: BaseClient, server: 
     name = unique("dd-s")
     admin.create_project(name)
     before = set(server.blob_files())
-    for key in ("s1", "s2"):
-        s3.put_object(Bucket=name, Key=key, Body=b"tiny and identical")
+    for key in ("s1", "s2"):  # above the inline size, below the dedup threshold
+        s3.put_object(Bucket=name, Key=key, Body=b"small and identical" * 1000)
     assert len(set(server.blob_files()) - before) == 2

@@ -41,6 +41,11 @@ class StagedBlob(ABC):
     async def discard(self) -> None:
         """Remove the temporary bytes; safe to call twice."""
 
+    def held(self) -> bytes | None:
+        """The whole plaintext when it is held in memory and stored plain (a small body), for
+        a caller that keeps it elsewhere (the metadata database) instead of committing it."""
+        return None
+
 
 # Called with the MD5 and SHA-256 (hex) of a staged stream before it can become visible; raising
 # discards it. Lets the S3 layer check Content-MD5 and a signed payload hash without hashing twice.

@@ -125,6 +125,9 @@ class _SmallStaged(StagedBlob):
         bufs, self.bufs = self.bufs, []
         await asyncio.to_thread(self.store._write_small, key, bufs, self.sealer)
 
+    def held(self) -> bytes | None:
+        return b"".join(self.bufs) if self.sealer is None else None
+
     async def discard(self) -> None:
         self.bufs = []
 

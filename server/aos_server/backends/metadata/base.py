@@ -215,6 +215,21 @@ class MetadataSession(GovernanceSession, AccountsSession, ABC):
     @abstractmethod
     async def blob_key_in_use(self, blob_key: str) -> bool: ...
 
+    # -- small objects' bytes, kept beside their revisions -----------------------------------
+    @abstractmethod
+    async def put_inline_blob(self, blob_key: str, data: bytes) -> None:
+        """Store a small blob's bytes in the metadata store (committed with the session)."""
+
+    @abstractmethod
+    async def get_inline_blob(self, blob_key: str) -> bytes | None: ...
+
+    @abstractmethod
+    async def delete_inline_blob(self, blob_key: str) -> None: ...
+
+    @abstractmethod
+    async def inline_blob_keys(self, *, after: str, limit: int) -> list[str]:
+        """Keys of stored inline blobs, ascending, after `after` (for the orphan sweep)."""
+
     # -- users, tokens, permissions, credentials, licenses -------------------------------------
     @abstractmethod
     async def insert_user(self, user: User) -> None:

@@ -39,12 +39,19 @@ from .sql_accounts import AccountsSQL
 from .sql_conn import SQLConnection, UniqueViolation
 from .sql_events import NotificationSQL
 from .sql_governance import GovernanceSQL
+from .sql_inline import InlineBlobsSQL
 from .sql_uploads import UploadsSQL
 from .sql_users import UsersSQL
 
 
 class SQLSession(
-    UsersSQL, UploadsSQL, NotificationSQL, GovernanceSQL, AccountsSQL, MetadataSession
+    UsersSQL,
+    UploadsSQL,
+    NotificationSQL,
+    GovernanceSQL,
+    AccountsSQL,
+    InlineBlobsSQL,
+    MetadataSession,
 ):
     """MetadataSession over any `SQLConnection`: resources, relations and versions here; users
     and keys in `sql_users`, uploads in `sql_uploads`, events and hooks in `sql_events`."""

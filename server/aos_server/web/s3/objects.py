@@ -136,10 +136,7 @@ async def get_object(ctx: S3Request) -> web.StreamResponse:
     path = await ctx.blobs.local_path(stored.blob_key)
     if path is not None:
         return SendfileResponse(path, offset, length, status=status, headers=headers)
-    if ctx.request.method == "HEAD":
-        response = web.Response(status=status, headers=headers)
-        response.content_length = length
-        return response
+    # On HEAD the stream is created but never read (nothing is opened until it is).
     chunks = ctx.blobs.open_read(
         stored.blob_key, range_spec(offset, length) if selected is not None else None
     )

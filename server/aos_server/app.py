@@ -167,14 +167,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[RESOURCES] = resources
         app[GRAPH] = GraphService(meta)
         app[SEARCH] = SearchService(meta)
-        objects = ObjectService(
-            meta,
-            blobs,
-            resources,
-            compress=settings.compress,
-            encrypt=settings.encrypt,
-            inline_max=settings.inline_max,
-        )
+        objects = ObjectService.configured(meta, blobs, resources, settings)
         app[OBJECTS] = objects
         app[CRATES] = CrateService(resources, objects, app[GRAPH])
         app[MULTIPART] = MultipartService(meta, blobs, objects)

@@ -109,14 +109,7 @@ async def _proxy_services(app: web.Application) -> AsyncIterator[None]:
     tasks: list[asyncio.Task[None]] = []
     try:
         resources = ResourceService(meta)
-        objects = ObjectService(
-            meta,
-            blobs,
-            resources,
-            compress=settings.compress,
-            encrypt=settings.encrypt,
-            inline_max=settings.inline_max,
-        )
+        objects = ObjectService.configured(meta, blobs, resources, settings)
         app[KEYRING], app[META], app[BLOBS] = keyring, meta, blobs
         app[AUTH] = AuthService(meta, keyring)
         app[RESOURCES] = resources

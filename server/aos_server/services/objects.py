@@ -41,6 +41,7 @@ from . import permissions as perms
 
 if TYPE_CHECKING:
     from ..backends.blobs.base import BlobStore, StagedBlob, Verify
+    from ..settings import Settings
     from .endpoints import Placement
 from .common import check_name, emit, load, now
 from .resources import ResourceService, public_view, resolve_chain
@@ -182,6 +183,20 @@ class ObjectService:
         self.inline_max = 0 if compress or encrypt else inline_max
         # Set when this process is a data endpoint that records where revisions are (replicas).
         self.placement: Placement | None = None
+
+    @classmethod
+    def configured(
+        cls, meta: MetadataStore, blobs: BlobStore, resources: ResourceService, settings: Settings
+    ) -> ObjectService:
+        """The service as the settings ask for it (sealing, inline bytes of small objects)."""
+        return cls(
+            meta,
+            blobs,
+            resources,
+            compress=settings.compress,
+            encrypt=settings.encrypt,
+            inline_max=settings.inline_max,
+        )
 
     async def check_write(
         self,

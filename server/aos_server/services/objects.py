@@ -322,9 +322,13 @@ class ObjectService:
         Blob first, metadata second: the bytes are staged and committed under a fresh blob key,
         and only then does the revision become visible. Any failure before that leaves nothing.
         """
-        plan = await self.check_write(
-            actor, project, key, condition, content_type=content_type, size_hint=size_hint
-        )
+        plan: WritePlan | None = None
+        if size_hint is None or size_hint > self.inline_max:
+            plan = await self.check_write(
+                actor, project, key, condition, content_type=content_type, size_hint=size_hint
+            )
+        # A body small enough to keep inline is read before the checks: the commit runs them
+        # all in its transaction, and a refused one has written nothing anywhere.
         staged = await self.blobs.stage(
             body, compress=self.compress, encrypt=self.encrypt, verify=verify
         )
@@ -334,6 +338,19 @@ class ObjectService:
             await staged.discard()
             blob_key, fresh = INLINE_PREFIX + new_id(), False
         else:
+            if plan is None:  # a file after all: checked before it is written
+                try:
+                    plan = await self.check_write(
+                        actor,
+                        project,
+                        key,
+                        condition,
+                        content_type=content_type,
+                        size_hint=staged.size,
+                    )
+                except BaseException:
+                    await staged.discard()
+                    raise
             blob_key, fresh = await self.store_staged(staged, plan.project.id)
         try:
             return await self.commit_revision(

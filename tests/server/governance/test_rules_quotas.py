@@ -97,12 +97,13 @@ def test_quota_refuses_the_upload_that_would_exceed_it(
     assert admin.governance.project_usage(project.id).bytes == 6_000
 
     # A declared size that cannot fit is refused before the body is read: the headers alone
-    # get the answer (the server would otherwise wait for the 6,000 bytes that never come).
+    # get the answer (the server would otherwise wait for the 20,000 bytes that never come).
+    # (Bodies small enough to keep inline, 16 KiB, are read first and then refused.)
     url = urlsplit(s3.generate_presigned_url("put_object", Params={"Bucket": name, "Key": "c.bin"}))
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
         sock.sendall(
             f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
-            "Content-Length: 6000\r\n\r\n".encode()
+            "Content-Length: 20000\r\n\r\n".encode()
         )
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 403") and b"QuotaExceeded" in answer

@@ -93,9 +93,10 @@ class Settings(BaseSettings):
         default=16 * 1024,
         ge=0,
         le=64 * 1024,
-        description="Objects up to this many bytes keep their bytes in the metadata database, "
-        "committed with their revision (no file and no file fsyncs per small write); 0 turns "
-        "this off. Not used with compress or encrypt, whose blobs are always files",
+        description="With local-disk blobs, objects up to this many bytes keep their bytes in "
+        "the metadata database, committed with their revision (no file and no file fsyncs per "
+        "small write); 0 turns this off. Not used with compress or encrypt, whose blobs are "
+        "always files, nor with an upstream S3 store",
     )
     compress: bool = Field(default=False, description="Store new blobs zstd-compressed")
     encrypt: bool = Field(default=False, description="Encrypt new blobs at rest (AES-256-GCM)")

@@ -127,3 +127,73 @@ class BlobStore(ABC):
     @property
     def supports_sendfile(self) -> bool:
         return False
+
+
+class WrappedBlobStore(BlobStore):
+    """A store that passes every call to `inner`; subclasses override what they change."""
+
+    def __init__(self, inner: BlobStore) -> None:
+        self.inner = inner
+
+    async def stage(
+        self,
+        chunks: AsyncIterator[bytes],
+        *,
+        compress: bool = False,
+        encrypt: bool = False,
+        verify: Verify | None = None,
+    ) -> StagedBlob:
+        return await self.inner.stage(chunks, compress=compress, encrypt=encrypt, verify=verify)
+
+    def open_read(self, key: str, byte_range: RangeSpec | None = None) -> AsyncIterator[bytes]:
+        return self.inner.open_read(key, byte_range)
+
+    async def delete(self, key: str) -> None:
+        await self.inner.delete(key)
+
+    async def exists(self, key: str) -> bool:
+        return await self.inner.exists(key)
+
+    async def local_path(self, key: str) -> Path | None:
+        return await self.inner.local_path(key)
+
+    async def stage_part(
+        self,
+        upload_id: str,
+        part_number: int,
+        chunks: AsyncIterator[bytes],
+        *,
+        verify: Verify | None = None,
+    ) -> PartInfo:
+        return await self.inner.stage_part(upload_id, part_number, chunks, verify=verify)
+
+    async def assemble(
+        self,
+        upload_id: str,
+        part_numbers: Sequence[int],
+        *,
+        compress: bool = False,
+        encrypt: bool = False,
+    ) -> StagedBlob:
+        return await self.inner.assemble(
+            upload_id, part_numbers, compress=compress, encrypt=encrypt
+        )
+
+    async def abort_upload(self, upload_id: str) -> None:
+        await self.inner.abort_upload(upload_id)
+
+    async def sweep(self, *, older_than: float) -> SweepReport:
+        return await self.inner.sweep(older_than=older_than)
+
+    def list_keys(self) -> AsyncIterator[str]:
+        return self.inner.list_keys()
+
+    async def read_small(self, key: str, limit: int) -> bytes | None:
+        return await self.inner.read_small(key, limit)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    @property
+    def supports_sendfile(self) -> bool:
+        return self.inner.supports_sendfile

@@ -10,13 +10,13 @@ the server (S3 reads, bundles, replication, the orphan sweep) reads them like an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from ...domain.ranges import RangeSpec, resolve
 from ...errors import ObjectNotFound
 from ..metadata.base import MetadataStore
-from .base import BlobStore, PartInfo, StagedBlob, SweepReport, Verify
+from .base import BlobStore, WrappedBlobStore
 
 INLINE_PREFIX = "in-"
 _PAGE = 1000
@@ -26,11 +26,12 @@ def is_inline(key: str) -> bool:
     return key.startswith(INLINE_PREFIX)
 
 
-class InlineBlobStore(BlobStore):
-    """`inner` for files, the metadata store for keys that start with `INLINE_PREFIX`."""
+class InlineBlobStore(WrappedBlobStore):
+    """`inner` for files, the metadata store for keys that start with `INLINE_PREFIX` (only
+    the calls that take a blob key are overridden; writes and multipart go to `inner`)."""
 
     def __init__(self, inner: BlobStore, meta: MetadataStore) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.meta = meta
 
     async def _data(self, key: str) -> bytes:
@@ -39,16 +40,6 @@ class InlineBlobStore(BlobStore):
         if data is None:
             raise ObjectNotFound(f"The bytes of blob {key} are missing from the store")
         return data
-
-    async def stage(
-        self,
-        chunks: AsyncIterator[bytes],
-        *,
-        compress: bool = False,
-        encrypt: bool = False,
-        verify: Verify | None = None,
-    ) -> StagedBlob:
-        return await self.inner.stage(chunks, compress=compress, encrypt=encrypt, verify=verify)
 
     async def open_read(
         self, key: str, byte_range: RangeSpec | None = None
@@ -84,34 +75,6 @@ class InlineBlobStore(BlobStore):
     async def local_path(self, key: str) -> Path | None:
         return None if is_inline(key) else await self.inner.local_path(key)
 
-    async def stage_part(
-        self,
-        upload_id: str,
-        part_number: int,
-        chunks: AsyncIterator[bytes],
-        *,
-        verify: Verify | None = None,
-    ) -> PartInfo:
-        return await self.inner.stage_part(upload_id, part_number, chunks, verify=verify)
-
-    async def assemble(
-        self,
-        upload_id: str,
-        part_numbers: Sequence[int],
-        *,
-        compress: bool = False,
-        encrypt: bool = False,
-    ) -> StagedBlob:
-        return await self.inner.assemble(
-            upload_id, part_numbers, compress=compress, encrypt=encrypt
-        )
-
-    async def abort_upload(self, upload_id: str) -> None:
-        await self.inner.abort_upload(upload_id)
-
-    async def sweep(self, *, older_than: float) -> SweepReport:
-        return await self.inner.sweep(older_than=older_than)
-
     async def list_keys(self) -> AsyncIterator[str]:
         async for key in self.inner.list_keys():
             yield key
@@ -124,10 +87,3 @@ class InlineBlobStore(BlobStore):
             if len(keys) < _PAGE:
                 return
             after = keys[-1]
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    @property
-    def supports_sendfile(self) -> bool:
-        return self.inner.supports_sendfile

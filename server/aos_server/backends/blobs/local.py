@@ -174,9 +174,20 @@ class LocalBlobStore(BlobStore):
                 await asyncio.to_thread(tmp.unlink, missing_ok=True)
                 raise
             return sink
+        return await self._stream_to(tmp, head, chunks, sealer, verify)
+
+    async def _stream_to(
+        self,
+        tmp: Path,
+        head: list[bytes],
+        rest: AsyncIterator[bytes],
+        sealer: Sealer | None,
+        verify: Verify | None,
+    ) -> _Sink:
+        """A body larger than one buffer (`head` read already) through the hashing pipeline."""
         sink = await asyncio.to_thread(_Sink, tmp, sealer, self.master)
         try:
-            await pump(chain(head, chunks), sink)
+            await pump(chain(head, rest), sink)
             if verify is not None:
                 verify(sink.md5.hexdigest(), sink.sha256.hexdigest())
             await asyncio.to_thread(sink.finish)
@@ -211,7 +222,7 @@ class LocalBlobStore(BlobStore):
         if ended:  # small: hashed now, written with its commit in one thread hop
             return await _SmallStaged.hashed(self, head, sealer, verify)
         tmp = self.tmp / f"{new_id()}.partial"
-        sink = await self._stage_to(tmp, chain(head, chunks), sealer, verify)
+        sink = await self._stream_to(tmp, head, chunks, sealer, verify)
         return _LocalStaged(self, tmp, sink, sealer is not None)
 
     def _write_small(self, key: str, bufs: Sequence[bytes], sealer: Sealer | None) -> None:

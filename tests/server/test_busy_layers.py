@@ -7,7 +7,7 @@ import pytest
 
 from aos_server.busy import ATTEMPTS, retry_busy
 from aos_server.errors import AlreadyExists, Busy
-from aos_server.services.objects import _retry_name_races
+from aos_server.services.write_plan import retry_name_races
 
 
 class _Commit:
@@ -26,13 +26,13 @@ class _Commit:
 
 async def test_busy_and_lost_races_are_retried_until_the_commit_goes_through() -> None:
     commit = _Commit(Busy("deadlock"), AlreadyExists("race"), Busy("deadlock"))
-    assert await _retry_name_races(commit)() == "committed"
+    assert await retry_name_races(commit)() == "committed"
     assert commit.calls == 4
 
 
 async def test_a_busy_that_persists_is_tried_a_bounded_number_of_times_in_all() -> None:
     commit = _Commit(*[Busy("deadlock") for _ in range(1000)])
-    route = _retry_name_races(commit)
+    route = retry_name_races(commit)
     with pytest.raises(Busy) as raised:
         await retry_busy(route)  # the API route's layer around the commit's own
     assert raised.value.retried

@@ -13,7 +13,8 @@ from ..domain.ids import new_id
 from ..domain.permissions import Actor
 from ..errors import AOSError, InvalidInput, NotFound, PermissionDenied
 from .common import now
-from .objects import ObjectService, StoredObject, WriteCondition
+from .objects import ObjectService, StoredObject
+from .write_plan import WriteCondition
 
 if TYPE_CHECKING:
     from ..backends.blobs.base import BlobStore, Verify

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from ...errors import NotFound
 from ...keys import GRAPH
-from ...services.objects import StoredObject, WriteCondition
+from ...services.objects import StoredObject
+from ...services.write_plan import WriteCondition
 from . import xml as s3xml
 from .body import request_body
 from .conditions import check_conditions
